@@ -1,11 +1,13 @@
 package main
+
 import (
- _ "gonum.org/v1/gonum/mat"
- _ "gonum.org/v1/gonum/diff/fd"
- _ "gonum.org/v1/plot"
- _ "github.com/olekukonko/tablewriter"
- _ "gopkg.in/yaml.v3"
- _ "golang.org/x/sys/cpu"
- _ "golang.org/x/term"
+	_ "github.com/olekukonko/tablewriter"
+	_ "golang.org/x/sys/cpu"
+	_ "golang.org/x/term"
+	_ "gonum.org/v1/gonum/diff/fd"
+	_ "gonum.org/v1/gonum/mat"
+	_ "gonum.org/v1/plot"
+	_ "gopkg.in/yaml.v3"
 )
-func main(){}
+
+func main() {}
