@@ -1,0 +1,64 @@
+// Package results defines the records the runner writes into the results
+// store and the report reads back. One Run per artifact (a training or an
+// evaluation), serialised as JSON, one file per artifact.
+package results
+
+// Param is one identifying field of a run: a swept or fixed spec value, e.g.
+// {"method","ot"}, {"dataset","moons"}, {"seed","1"}, {"solver","rk4"},
+// {"steps","8"}. Params are kept in a fixed, documented order (spec order),
+// never in map order.
+type Param struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Metric is one measured number. Names ending in "_seconds" are wall-clock
+// times and are the only values allowed to differ between reruns.
+type Metric struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+}
+
+// File is a file written beside the record, path relative to the results
+// directory, with its role: "samples" (.npy n×d), "trajectories" (.npy
+// K×n×d), "density" (.npy grid of log-densities), "checkpoint", "pairs".
+type File struct {
+	Role string `json:"role"`
+	Path string `json:"path"`
+}
+
+// Run is the record of one artifact.
+type Run struct {
+	Kind    string   `json:"kind"` // "train", "pairs" or "eval"
+	Key     string   `json:"key"`  // content hash of everything that determines it
+	Parent  string   `json:"parent,omitempty"`
+	Params  []Param  `json:"params"`
+	Metrics []Metric `json:"metrics"`
+	// Curve is the training loss recorded every CurveEvery steps (train only).
+	Curve      []float64 `json:"curve,omitempty"`
+	CurveEvery int       `json:"curve_every,omitempty"`
+	Files      []File    `json:"files,omitempty"`
+	Status     string    `json:"status"` // "ok" or "failed"
+	Error      string    `json:"error,omitempty"`
+	Warnings   []string  `json:"warnings,omitempty"`
+}
+
+// Get returns the value of the named param and whether it is present.
+func (r *Run) Get(key string) (string, bool) {
+	for _, p := range r.Params {
+		if p.Key == key {
+			return p.Value, true
+		}
+	}
+	return "", false
+}
+
+// Metric returns the value of the named metric and whether it is present.
+func (r *Run) Metric(name string) (float64, bool) {
+	for _, m := range r.Metrics {
+		if m.Name == name {
+			return m.Value, true
+		}
+	}
+	return 0, false
+}
