@@ -1,0 +1,10 @@
+//go:build !amd64 || purego
+
+package linalg
+
+// haveAsm is false: this build has no assembly micro-kernel.
+const haveAsm = false
+
+// asmKernel is never selected in this build (haveAsm is false); it aliases the
+// Go kernel so that the dispatch code is the same on every architecture.
+var asmKernel = goKernel
