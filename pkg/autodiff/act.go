@@ -1,0 +1,141 @@
+package autodiff
+
+import (
+	"fmt"
+	"math"
+)
+
+// Activation names an elementwise nonlinearity σ together with its first two
+// derivatives σ' and σ″.
+type Activation uint8
+
+// The activations. SELU uses the constants of Klambauer et al. (2017).
+const (
+	SELU Activation = iota
+	SiLU
+	Tanh
+	ReLU
+	Softplus
+)
+
+const (
+	seluAlpha  = 1.6732632423543772848170429916717
+	seluLambda = 1.0507009873554804934193349852946
+)
+
+var actNames = [...]string{"selu", "silu", "tanh", "relu", "softplus"}
+
+// String returns the activation's spec name.
+func (a Activation) String() string {
+	if int(a) < len(actNames) {
+		return actNames[a]
+	}
+	return fmt.Sprintf("Activation(%d)", int(a))
+}
+
+// ParseActivation returns the activation with the given spec name.
+func ParseActivation(name string) (Activation, error) {
+	for i, n := range actNames {
+		if n == name {
+			return Activation(i), nil
+		}
+	}
+	return 0, fmt.Errorf("autodiff: unknown activation %q (valid: selu, silu, tanh, relu, softplus)", name)
+}
+
+// Eval returns σ(z), σ'(z) and σ″(z).
+func (a Activation) Eval(z float64) (f, d1, d2 float64) {
+	switch a {
+	case SELU:
+		if z > 0 {
+			return seluLambda * z, seluLambda, 0
+		}
+		e := seluLambda * seluAlpha * math.Exp(z)
+		return e - seluLambda*seluAlpha, e, e
+	case SiLU:
+		s := sigmoid(z)
+		return z * s, s * (1 + z*(1-s)), s * (1 - s) * (2 + z*(1-2*s))
+	case Tanh:
+		f = math.Tanh(z)
+		d1 = 1 - f*f
+		return f, d1, -2 * f * d1
+	case ReLU:
+		if z > 0 {
+			return z, 1, 0
+		}
+		return 0, 0, 0
+	case Softplus:
+		s := sigmoid(z)
+		if z > 0 {
+			f = z + math.Log1p(math.Exp(-z))
+		} else {
+			f = math.Log1p(math.Exp(z))
+		}
+		return f, s, s * (1 - s)
+	}
+	panic("autodiff: unknown activation")
+}
+
+func sigmoid(z float64) float64 {
+	if z >= 0 {
+		return 1 / (1 + math.Exp(-z))
+	}
+	e := math.Exp(z)
+	return e / (1 + e)
+}
+
+// apply writes σ, σ', σ″ of z elementwise into f, d1, d2; any of them may be
+// nil. The activation switch is outside the loops.
+func (a Activation) apply(f, d1, d2, z []float64) {
+	switch a {
+	case SELU:
+		const la = seluLambda * seluAlpha
+		if f != nil && d1 != nil && d2 != nil {
+			f, d1, d2 = f[:len(z)], d1[:len(z)], d2[:len(z)]
+			for i, v := range z {
+				if v > 0 {
+					f[i], d1[i], d2[i] = seluLambda*v, seluLambda, 0
+				} else {
+					e := la * math.Exp(v)
+					f[i], d1[i], d2[i] = e-la, e, e
+				}
+			}
+			return
+		}
+		if f != nil && d1 != nil && d2 == nil {
+			f, d1 = f[:len(z)], d1[:len(z)]
+			for i, v := range z {
+				if v > 0 {
+					f[i], d1[i] = seluLambda*v, seluLambda
+				} else {
+					e := la * math.Exp(v)
+					f[i], d1[i] = e-la, e
+				}
+			}
+			return
+		}
+		if f != nil && d1 == nil && d2 == nil {
+			f = f[:len(z)]
+			for i, v := range z {
+				if v > 0 {
+					f[i] = seluLambda * v
+				} else {
+					f[i] = la*math.Exp(v) - la
+				}
+			}
+			return
+		}
+	}
+	for i, v := range z {
+		fv, g1, g2 := a.Eval(v)
+		if f != nil {
+			f[i] = fv
+		}
+		if d1 != nil {
+			d1[i] = g1
+		}
+		if d2 != nil {
+			d2[i] = g2
+		}
+	}
+}

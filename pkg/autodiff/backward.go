@@ -1,0 +1,371 @@
+package autodiff
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/flowbench/flowbench/internal/linalg"
+)
+
+func sin(x float64) float64 { return math.Sin(x) }
+func cos(x float64) float64 { return math.Cos(x) }
+
+// Backward computes the gradient of the 1×1 node loss with respect to every
+// node that needs one: parameter gradients are added into their caller-owned
+// gradient slices, Var gradients are read with Grad.
+func (t *Tape) Backward(loss Node) {
+	nd := t.check(loss, "Backward")
+	if nd.rows != 1 || nd.cols != 1 {
+		panic(fmt.Sprintf("autodiff: Backward from a %d×%d node, want 1×1", nd.rows, nd.cols))
+	}
+	t.begin()
+	if !nd.needGrad {
+		return
+	}
+	t.acc(loss)[0] += 1
+	t.sweep(int(loss))
+}
+
+// VJP propagates the given output cotangents: with outs[i] seeded by cots[i]
+// (same length as its value) it computes Σ_i cots[i]ᵀ ∂outs[i]/∂(·) for every
+// node that needs a gradient, the vector–Jacobian product the adjoint method
+// uses.
+func (t *Tape) VJP(outs []Node, cots [][]float64) {
+	if len(outs) != len(cots) {
+		panic(fmt.Sprintf("autodiff: VJP: %d outputs and %d cotangents", len(outs), len(cots)))
+	}
+	t.begin()
+	last := -1
+	for i, o := range outs {
+		nd := t.check(o, "VJP")
+		if len(cots[i]) != len(nd.val) {
+			panic(fmt.Sprintf("autodiff: VJP: cotangent %d has length %d for a %d×%d node", i, len(cots[i]), nd.rows, nd.cols))
+		}
+		if !nd.needGrad {
+			continue
+		}
+		g := t.acc(o)
+		for j, v := range cots[i] {
+			g[j] += v
+		}
+		last = max(last, int(o))
+	}
+	t.sweep(last)
+}
+
+func (t *Tape) begin() {
+	for i := range t.nodes {
+		t.nodes[i].gradInit = false
+	}
+}
+
+func (t *Tape) sweep(from int) {
+	for i := from; i >= 0; i-- {
+		nd := &t.nodes[i]
+		if !nd.needGrad || !nd.gradInit || nd.base != None || nd.op == opLeaf {
+			continue
+		}
+		t.backward(nd)
+	}
+}
+
+// acc returns n's gradient buffer ready for accumulation, clearing it on the
+// first touch since the last begin (views clear their base; parameter
+// gradients are never cleared).
+func (t *Tape) acc(n Node) []float64 {
+	nd := &t.nodes[n]
+	if nd.base != None {
+		t.acc(nd.base)
+		nd.gradInit = true
+		return nd.grad
+	}
+	if !nd.gradInit {
+		if !nd.param {
+			clear(nd.grad)
+		}
+		nd.gradInit = true
+	}
+	return nd.grad
+}
+
+// dst returns n's gradient buffer and the Gemm beta to use: 0 on the first
+// touch of an owned buffer (overwrite, no clearing needed), 1 otherwise.
+func (t *Tape) dst(n Node) ([]float64, float64) {
+	nd := &t.nodes[n]
+	if nd.base == None && !nd.param && !nd.gradInit {
+		nd.gradInit = true
+		return nd.grad, 0
+	}
+	return t.acc(n), 1
+}
+
+func (t *Tape) needs(n Node) bool { return n != None && t.nodes[n].needGrad }
+
+func colSumInto(db, g []float64, rows, cols int) {
+	db = db[:cols]
+	for r := 0; r < rows; r++ {
+		gr := g[r*cols : (r+1)*cols]
+		for j, v := range gr {
+			db[j] += v
+		}
+	}
+}
+
+func (t *Tape) backward(nd *node) {
+	g := nd.grad
+	switch nd.op {
+	case opMatMul, opLinear:
+		na, nb := &t.nodes[nd.a], &t.nodes[nd.b]
+		m, k, n := na.rows, na.cols, nb.cols
+		if na.needGrad {
+			da, beta := t.dst(nd.a)
+			linalg.Gemm(false, true, m, k, n, g, n, nb.val, n, beta, da, k)
+		}
+		if nb.needGrad {
+			db, beta := t.dst(nd.b)
+			linalg.Gemm(true, false, k, n, m, na.val, k, g, n, beta, db, n)
+		}
+		if nd.op == opLinear && t.needs(nd.c) {
+			colSumInto(t.acc(nd.c), g, m, n)
+		}
+	case opAddBias:
+		if t.needs(nd.a) {
+			addInto(t.acc(nd.a), g)
+		}
+		if t.needs(nd.b) {
+			colSumInto(t.acc(nd.b), g, nd.rows, nd.cols)
+		}
+	case opAdd, opSub:
+		if t.needs(nd.a) {
+			addInto(t.acc(nd.a), g)
+		}
+		if t.needs(nd.b) {
+			if nd.op == opAdd {
+				addInto(t.acc(nd.b), g)
+			} else {
+				axpy(t.acc(nd.b), -1, g)
+			}
+		}
+	case opMul:
+		av, bv := t.nodes[nd.a].val, t.nodes[nd.b].val
+		if t.needs(nd.a) {
+			mulAddInto(t.acc(nd.a), g, bv)
+		}
+		if t.needs(nd.b) {
+			mulAddInto(t.acc(nd.b), g, av)
+		}
+	case opScale:
+		axpy(t.acc(nd.a), nd.s, g)
+	case opAddConst:
+		addInto(t.acc(nd.a), g)
+	case opLinComb:
+		xs, cs := t.nargs[nd.i0:nd.i0+nd.i1], t.fargs[nd.i0:nd.i0+nd.i1]
+		for j, x := range xs {
+			if t.needs(x) {
+				axpy(t.acc(x), cs[j], g)
+			}
+		}
+	case opAct, opActDeriv:
+		mulAddInto(t.acc(nd.a), g, nd.aux1)
+	case opSin:
+		da, av := t.acc(nd.a), t.nodes[nd.a].val
+		for i, v := range g {
+			da[i] += v * math.Cos(av[i])
+		}
+	case opCos:
+		da, av := t.acc(nd.a), t.nodes[nd.a].val
+		for i, v := range g {
+			da[i] -= v * math.Sin(av[i])
+		}
+	case opSquare:
+		da, av := t.acc(nd.a), t.nodes[nd.a].val
+		for i, v := range g {
+			da[i] += 2 * v * av[i]
+		}
+	case opSum:
+		da := t.acc(nd.a)
+		for i := range da {
+			da[i] += g[0]
+		}
+	case opMean:
+		da := t.acc(nd.a)
+		s := g[0] / float64(len(da))
+		for i := range da {
+			da[i] += s
+		}
+	case opRowSum:
+		da := t.acc(nd.a)
+		c := t.nodes[nd.a].cols
+		for r, v := range g {
+			row := da[r*c : (r+1)*c]
+			for j := range row {
+				row[j] += v
+			}
+		}
+	case opConcatCols:
+		col, c, r := 0, nd.cols, nd.rows
+		for _, x := range t.nargs[nd.i0 : nd.i0+nd.i1] {
+			w := t.nodes[x].cols
+			if t.needs(x) {
+				dx := t.acc(x)
+				for i := 0; i < r; i++ {
+					addInto(dx[i*w:(i+1)*w], g[i*c+col:i*c+col+w])
+				}
+			}
+			col += w
+		}
+	case opConcatRows:
+		p := 0
+		for _, x := range t.nargs[nd.i0 : nd.i0+nd.i1] {
+			l := len(t.nodes[x].val)
+			if t.needs(x) {
+				addInto(t.acc(x), g[p:p+l])
+			}
+			p += l
+		}
+	case opSliceCols:
+		da := t.acc(nd.a)
+		c, w := t.nodes[nd.a].cols, nd.cols
+		for i := 0; i < nd.rows; i++ {
+			addInto(da[i*c+nd.i0:i*c+nd.i0+w], g[i*w:(i+1)*w])
+		}
+	case opBroadcastCol:
+		da := t.acc(nd.a)
+		c := nd.cols
+		for i := range da {
+			s := 0.0
+			for _, v := range g[i*c : (i+1)*c] {
+				s += v
+			}
+			da[i] += s
+		}
+	case opBroadcastRow:
+		colSumInto(t.acc(nd.a), g, nd.rows, nd.cols)
+	case opBlockTrace:
+		da := t.acc(nd.a)
+		n, c := nd.i0, t.nodes[nd.a].cols
+		k := t.nodes[nd.a].rows / n
+		for r := 0; r < n; r++ {
+			for i := 0; i < k; i++ {
+				da[(i*n+r)*c+i] += g[r]
+			}
+		}
+	case opStackedAct:
+		t.backStacked(nd, false)
+	case opStackedActRows:
+		t.backStacked(nd, true)
+	default:
+		panic(fmt.Sprintf("autodiff: no backward for op %d", nd.op))
+	}
+}
+
+// backStacked differentiates [σ(z̃); σ'(z̃)⊙ż_1; …] with z̃ = z + b:
+//
+//	dz̃   = dh ⊙ σ'(z̃) + Σ_i dḣ_i ⊙ ż_i ⊙ σ″(z̃)
+//	dż_i = dḣ_i ⊙ σ'(z̃)    (rows form: dS_i = Σ_r dḣ_i[r] ⊙ σ'(z̃)[r])
+func (t *Tape) backStacked(nd *node, rows bool) {
+	n, c := nd.i0, nd.cols
+	pc := n * c
+	k := nd.rows/n - 1
+	g, d1, d2 := nd.grad, nd.aux1, nd.aux2
+	var bias, tang Node = nd.b, None
+	if rows {
+		bias, tang = nd.c, nd.b
+	}
+	zNeed, bNeed := t.needs(nd.a), t.needs(bias)
+	tNeed := false
+	if rows {
+		tNeed = t.needs(tang)
+	}
+	dzt := nd.aux3 // scratch for dz̃
+	for i, v := range g[:pc] {
+		dzt[i] = v * d1[i]
+	}
+	if rows {
+		sv := t.nodes[tang].val
+		var ds []float64
+		if tNeed {
+			ds = t.acc(tang)
+		}
+		for i := 0; i < k; i++ {
+			srow := sv[i*c : (i+1)*c]
+			blk := g[(i+1)*pc : (i+2)*pc]
+			var dsr []float64
+			if tNeed {
+				dsr = ds[i*c : (i+1)*c]
+			}
+			for r := 0; r < n; r++ {
+				gr, d1r, d2r, dzr := blk[r*c:(r+1)*c], d1[r*c:(r+1)*c], d2[r*c:(r+1)*c], dzt[r*c:(r+1)*c]
+				for j, v := range gr {
+					dzr[j] += v * srow[j] * d2r[j]
+				}
+				if tNeed {
+					for j, v := range gr {
+						dsr[j] += v * d1r[j]
+					}
+				}
+			}
+		}
+	} else {
+		zv := t.nodes[nd.a].val
+		var dz []float64
+		beta := 1.0
+		if zNeed {
+			dz, beta = t.dst(nd.a)
+		}
+		for i := 1; i <= k; i++ {
+			blk := g[i*pc : (i+1)*pc]
+			zz := zv[i*pc : (i+1)*pc]
+			for j, v := range blk {
+				dzt[j] += v * zz[j] * d2[j]
+			}
+			if zNeed {
+				dd := dz[i*pc : (i+1)*pc]
+				if beta == 0 {
+					for j, v := range blk {
+						dd[j] = v * d1[j]
+					}
+				} else {
+					for j, v := range blk {
+						dd[j] += v * d1[j]
+					}
+				}
+			}
+		}
+		if zNeed {
+			if beta == 0 {
+				copy(dz[:pc], dzt)
+			} else {
+				addInto(dz[:pc], dzt)
+			}
+			zNeed = false
+		}
+	}
+	if zNeed {
+		addInto(t.acc(nd.a), dzt)
+	}
+	if bNeed {
+		colSumInto(t.acc(bias), dzt, n, c)
+	}
+}
+
+func addInto(dst, src []float64) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+func axpy(dst []float64, a float64, src []float64) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += a * v
+	}
+}
+
+func mulAddInto(dst, a, b []float64) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		dst[i] += a[i] * b[i]
+	}
+}
