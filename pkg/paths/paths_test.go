@@ -122,7 +122,7 @@ func TestVPClosedForm(t *testing.T) {
 
 // TestBoundaries checks the end conditions of every schedule (MATH.md §2).
 func TestBoundaries(t *testing.T) {
-	vp := VP{BetaMin: DefaultBetaMin, BetaMax: DefaultBetaMax, Eps: DefaultEps}
+	vp := DefaultVP()
 	// T(1) = β_min + ½(β_max − β_min) = 0.1 + 9.95 = 10.05, a_0 = exp(−5.025).
 	a0VP := math.Exp(-0.5 * (0.1 + 0.5*(20-0.1)))
 	cases := []struct {

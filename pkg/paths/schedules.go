@@ -198,3 +198,7 @@ func ByName(name string, p Params) (Schedule, error) {
 	}
 	return s, nil
 }
+
+// DefaultVP returns the VP schedule with β_min = 0.1, β_max = 20, ε = 1e-5
+// (Lipman et al. 2023's constants).
+func DefaultVP() VP { return VP{BetaMin: DefaultBetaMin, BetaMax: DefaultBetaMax, Eps: DefaultEps} }
