@@ -1,0 +1,170 @@
+package experiment
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// validate runs the checks that involve more than one field, after a
+// grid point decoded without error.
+func validate(s *Spec, d *decoder, root *yaml.Node) {
+	at := func(path string) pos {
+		for p := path; p != ""; {
+			if w, ok := d.where[p]; ok {
+				return w
+			}
+			i := strings.LastIndexAny(p, ".[")
+			if i < 0 {
+				break
+			}
+			p = p[:i]
+		}
+		return pos{root.Line, root.Column}
+	}
+	fail := func(path, msg string, valid ...string) {
+		w := at(path)
+		d.errs.add(w.line, w.col, path, msg, valid)
+	}
+	if s.Name == "" {
+		fail("name", "required")
+	}
+	if len(s.Seeds) == 0 {
+		fail("seeds", "at least one seed is required")
+	}
+	for i, x := range s.Seeds {
+		if slices.Contains(s.Seeds[:i], x) {
+			fail(fmt.Sprintf("seeds[%d]", i), fmt.Sprintf("seed %d is listed twice", x))
+		}
+	}
+	if s.Data.Target == "" {
+		fail("data.target", "required", d.reg.Names["datasets"]...)
+	}
+	if d.reg.CheckDim != nil && s.Data.Target != "" {
+		if err := d.reg.CheckDim(s.Data.Target, s.Data.Dim); err != nil {
+			fail("data.dim", err.Error())
+		}
+		if s.Data.Source != "normal" {
+			if err := d.reg.CheckDim(s.Data.Source, s.Data.Dim); err != nil {
+				fail("data.source", err.Error())
+			}
+		}
+	}
+	if len(s.Model.Hidden) == 0 {
+		fail("model.hidden", "at least one hidden layer is required")
+	}
+	if len(s.Training.Optimizer.Betas) != 2 {
+		fail("training.optimizer.betas", fmt.Sprintf("expected two values [β1, β2], got %d", len(s.Training.Optimizer.Betas)))
+	}
+	if s.Training.Schedule.Warmup >= s.Training.Steps {
+		fail("training.schedule.warmup", fmt.Sprintf("warm-up %d must be shorter than training.steps %d", s.Training.Schedule.Warmup, s.Training.Steps))
+	}
+
+	if len(s.Methods) == 0 {
+		fail("methods", "at least one method is required", MethodKinds()...)
+	}
+	for i, m := range s.Methods {
+		p := fmt.Sprintf("methods[%d]", i)
+		if m.Kind == "" {
+			fail(p+".kind", "required", MethodKinds()...)
+			continue
+		}
+		if m.Label == "" {
+			fail(p+".label", "required")
+		}
+		for j := range i {
+			if s.Methods[j].Label == m.Label && m.Label != "" {
+				fail(p+".label", fmt.Sprintf("label %q is used by methods[%d] too", m.Label, j))
+			}
+		}
+		if NeedsNormalSource(m) && s.Data.Source != "normal" {
+			why := map[string]string{
+				"vp":  "the VP path's p_0 is (approximately) N(0, I)",
+				"cnf": "the CNF likelihood uses log p_0 of N(0, I)",
+				"ot":  "the OT path with sigma_min > 0 is Lipman et al.'s Gaussian conditional path, whose p_0 is N(0, I)",
+			}[m.Kind]
+			fail(p+".kind", fmt.Sprintf("kind %s needs data.source normal, got %q: %s (use kind rectified, or ot with sigma_min: 0, for other sources)", m.Kind, s.Data.Source, why))
+		}
+		if m.Kind == "vp" && m.BetaMax <= m.BetaMin {
+			fail(p+".beta_max", fmt.Sprintf("beta_max %g must exceed beta_min %g", m.BetaMax, m.BetaMin))
+		}
+		if m.Kind == "cnf" {
+			checkSolver(d, fail, p, m.Solver, m.Steps, m.RTol, m.ATol)
+		}
+		if m.Kind == "rectified" && (m.Reflow.Iterations > 0 || m.Distill) {
+			checkSolver(d, fail, p+".reflow", m.Reflow.Solver, m.Reflow.Steps, m.Reflow.RTol, m.Reflow.ATol)
+		}
+	}
+
+	e := s.Evaluation
+	if len(e.Solvers) == 0 {
+		fail("evaluation.solvers", "at least one solver is required", d.reg.Names["solvers"]...)
+	}
+	for i, sv := range e.Solvers {
+		p := fmt.Sprintf("evaluation.solvers[%d]", i)
+		adaptive := d.reg.Adaptive != nil && d.reg.Adaptive(sv.Name)
+		switch {
+		case adaptive && len(sv.Steps) > 0:
+			fail(p+".steps", fmt.Sprintf("%s is adaptive: it chooses its own steps from rtol and atol; remove steps", sv.Name))
+		case !adaptive && len(sv.Steps) == 0:
+			fail(p+".steps", fmt.Sprintf("%s takes a fixed number of steps: list at least one", sv.Name))
+		}
+		for j, n := range sv.Steps {
+			if slices.Contains(sv.Steps[:j], n) {
+				fail(fmt.Sprintf("%s.steps[%d]", p, j), fmt.Sprintf("step count %d is listed twice", n))
+			}
+		}
+		for j := range i {
+			o := e.Solvers[j]
+			if o.Name == sv.Name && o.RTol == sv.RTol && o.ATol == sv.ATol && adaptive {
+				fail(p, fmt.Sprintf("same solver and tolerances as evaluation.solvers[%d]", j))
+			}
+		}
+	}
+	if len(e.Metrics) == 0 {
+		fail("evaluation.metrics", "at least one metric is required", d.reg.Names["metrics"]...)
+	}
+	for i, m := range e.Metrics {
+		if slices.Contains(e.Metrics[:i], m) {
+			fail(fmt.Sprintf("evaluation.metrics[%d]", i), fmt.Sprintf("metric %s is listed twice", m))
+		}
+	}
+	if slices.Contains(e.Metrics, "mmd") && len(e.MMDBandwidths) == 0 {
+		fail("evaluation.mmd_bandwidths", "mmd needs at least one bandwidth")
+	}
+	if slices.Contains(e.Metrics, "nll") {
+		checkSolver(d, fail, "evaluation.nll", e.NLL.Solver, e.NLL.Steps, e.NLL.RTol, e.NLL.ATol)
+		if e.NLL.N > s.Data.TestSize {
+			fail("evaluation.nll.n", fmt.Sprintf("scores %d held-out points but data.test_size is %d", e.NLL.N, s.Data.TestSize))
+		}
+		if s.Data.Source != "normal" {
+			fail("evaluation.metrics", fmt.Sprintf("nll needs the source density; data.source %q has none in closed form (use source normal)", s.Data.Source))
+		}
+	}
+	if slices.Contains(e.Metrics, "learning_error") && d.reg.Names["oracles"] != nil && !slices.Contains(d.reg.Names["oracles"], s.Data.Target) {
+		fail("evaluation.metrics", fmt.Sprintf("learning_error needs the exact marginal field, known only for Gaussian-mixture targets; %q is not one", s.Data.Target), d.reg.Names["oracles"]...)
+	}
+	if e.Trajectories > e.Samples {
+		fail("evaluation.trajectories", fmt.Sprintf("%d trajectories but only %d samples", e.Trajectories, e.Samples))
+	}
+	for i, f := range s.Report.Figures {
+		if slices.Contains(s.Report.Figures[:i], f) {
+			fail(fmt.Sprintf("report.figures[%d]", i), fmt.Sprintf("figure %s is listed twice", f))
+		}
+	}
+}
+
+// checkSolver checks the settings that go with a solver name: steps for
+// fixed-step solvers, tolerances for adaptive ones (both bounded by tags).
+func checkSolver(d *decoder, fail func(path, msg string, valid ...string), p, name string, steps int, rtol, atol float64) {
+	if name == "" {
+		fail(p+".solver", "required", d.reg.Names["solvers"]...)
+		return
+	}
+	adaptive := d.reg.Adaptive != nil && d.reg.Adaptive(name)
+	if !adaptive && steps < 1 {
+		fail(p+".steps", fmt.Sprintf("%s takes a fixed number of steps: set steps", name))
+	}
+}
