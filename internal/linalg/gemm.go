@@ -1,6 +1,9 @@
 package linalg
 
-import "sync"
+import (
+	"math"
+	"sync"
+)
 
 // Blocking parameters (Goto and van de Geijn 2008, §6): a kc×nr panel of
 // packed B stays in L1 while the mr×kc panels of a packed mc×kc block of A
@@ -115,10 +118,17 @@ func scale(m, n int, beta float64, c []float64, ldc int) {
 
 func gemmBlocked(kern *kernel, transA, transB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	mr, nr := kern.mr, kern.nr
+	// A strided kernel reads full panels of A, and of B when it is not
+	// transposed, in place: a panel used by few tiles is cheaper to stream
+	// than to copy, and the in-place rows stay in L1/L2 across the tiles that
+	// share them. Ragged edge panels are still packed (zero-padded).
+	dA := kern.strided
+	dB := kern.strided && !transB
 	ws := pool.Get().(*workspace)
 	tile := ws.tile[:mr*nr]
 	for jc := 0; jc < n; jc += nc {
 		nb := min(nc, n-jc)
+		fullN := nb / nr * nr
 		for pc := 0; pc < k; pc += kc {
 			kb := min(kc, k-pc)
 			// The first k-block applies beta; later ones add to what is there.
@@ -126,35 +136,77 @@ func gemmBlocked(kern *kernel, transA, transB bool, m, n, k int, a []float64, ld
 			if pc > 0 {
 				bet, load = 1, true
 			}
-			ws.b = grow(ws.b, roundUp(nb, nr)*kb)
-			packB(ws.b, transB, b, ldb, pc, kb, jc, nb, nr)
+			switch {
+			case !dB:
+				ws.b = grow(ws.b, roundUp(nb, nr)*kb)
+				packB(ws.b, transB, b, ldb, pc, kb, jc, nb, nr)
+			case fullN < nb:
+				ws.b = grow(ws.b, nr*kb)
+				packB(ws.b, transB, b, ldb, pc, kb, jc+fullN, nb-fullN, nr)
+			}
 			for ic := 0; ic < m; ic += mc {
 				mb := min(mc, m-ic)
-				ws.a = grow(ws.a, roundUp(mb, mr)*kb)
-				packA(ws.a, transA, a, lda, ic, mb, pc, kb, mr)
+				fullM := mb / mr * mr
+				switch {
+				case !dA:
+					ws.a = grow(ws.a, roundUp(mb, mr)*kb)
+					packA(ws.a, transA, a, lda, ic, mb, pc, kb, mr)
+				case fullM < mb:
+					ws.a = grow(ws.a, mr*kb)
+					packA(ws.a, transA, a, lda, ic+fullM, mb-fullM, pc, kb, mr)
+				}
 				for jr := 0; jr < nb; jr += nr {
-					bp := ws.b[jr*kb : (jr+nr)*kb]
 					cols := min(nr, nb-jr)
+					var bp []float64
+					rsb := nr
+					switch {
+					case dB && cols == nr:
+						bp, rsb = b[pc*ldb+jc+jr:], ldb
+					case dB:
+						bp = ws.b[:nr*kb]
+					default:
+						bp = ws.b[jr*kb : (jr+nr)*kb]
+					}
+					run, width := kern.run, nr
+					if kern.runNarrow != nil && cols <= nr/2 {
+						run, width = kern.runNarrow, nr/2
+					}
 					for ir := 0; ir < mb; ir += mr {
-						ap := ws.a[ir*kb : (ir+mr)*kb]
 						rows := min(mr, mb-ir)
+						var ap []float64
+						rsa, csa := 1, mr
+						switch {
+						case dA && rows == mr && transA:
+							ap, rsa, csa = a[pc*lda+ic+ir:], 1, lda
+						case dA && rows == mr:
+							ap, rsa, csa = a[(ic+ir)*lda+pc:], lda, 1
+						case dA:
+							ap = ws.a[:mr*kb]
+						default:
+							ap = ws.a[ir*kb : (ir+mr)*kb]
+						}
 						off := (ic+ir)*ldc + jc + jr
-						if rows == mr && cols == nr {
-							kern.run(kb, ap, bp, c[off:], ldc, bet, load)
+						if rows == mr && cols == width {
+							run(kb, ap, rsa, csa, bp, rsb, c[off:], ldc, bet, load)
 							continue
 						}
 						// Edge tile: compute the full padded tile aside,
 						// then update only the entries inside C.
-						kern.run(kb, ap, bp, tile, nr, 0, false)
+						run(kb, ap, rsa, csa, bp, rsb, tile, nr, 0, false)
 						for r := 0; r < rows; r++ {
 							crow := c[off+r*ldc : off+r*ldc+cols]
 							trow := tile[r*nr : r*nr+cols]
-							if load {
-								for j, t := range trow {
-									crow[j] = kern.combine(bet, crow[j], t)
-								}
-							} else {
+							switch {
+							case !load:
 								copy(crow, trow)
+							case kern.fused:
+								for j, t := range trow {
+									crow[j] = math.FMA(bet, crow[j], t)
+								}
+							default:
+								for j, t := range trow {
+									crow[j] = bet*crow[j] + t
+								}
 							}
 						}
 					}

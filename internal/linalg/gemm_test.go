@@ -62,12 +62,14 @@ type shape struct{ m, n, k int }
 
 // testShapes covers sizes below, at and across every tile and block edge of
 // both kernels: 1, 2, 3 (the small dims of flow models), mr = 4 and 6 ± 1,
-// nr = 4 and 8 ± 1, mc = 96 ± 1 and kc = 256 ± 1, and the layer widths 64/128.
+// nr = 4 and 8 ± 1 (n mod 8 = 4 takes the 6×4 kernel straight into C), mc =
+// 96 ± 1 and kc = 256 ± 1, and the layer widths 64/128.
 var testShapes = []shape{
 	{1, 1, 1}, {1, 1, 7}, {2, 3, 1}, {3, 2, 2}, {5, 7, 3}, {6, 8, 1}, {7, 9, 5},
 	{4, 4, 4}, {13, 17, 11}, {64, 2, 64}, {64, 3, 128}, {300, 64, 2}, {257, 64, 3},
 	{2, 64, 300}, {3, 64, 257}, {64, 64, 255}, {64, 64, 256}, {64, 64, 257},
 	{95, 9, 513}, {96, 8, 10}, {97, 15, 33}, {193, 66, 64}, {128, 128, 128},
+	{30, 12, 9}, {64, 4, 70},
 }
 
 // relTol is the per-entry tolerance factor: the forward error of a k-term dot

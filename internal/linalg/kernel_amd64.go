@@ -2,28 +2,33 @@
 
 package linalg
 
-import (
-	"math"
+import "golang.org/x/sys/cpu"
 
-	"golang.org/x/sys/cpu"
-)
-
-// haveAsm reports whether this CPU runs the AVX2/FMA micro-kernel.
+// haveAsm reports whether this CPU runs the AVX2/FMA micro-kernels.
 var haveAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
-// kern6x8 accumulates the 6×8 tile T = Σ_p a_p b_pᵀ over p < k, where row r of
-// a_p is at a + r·rsa + p·csa (strides in bytes) and b_p is the 8 contiguous
-// doubles at b + 64·p. With load it stores C ← fma(beta, C, T), otherwise
-// C ← T without reading C. Rows of C are ldc bytes apart.
+// kern6x8 accumulates the 6×8 tile T = Σ_{p<k} a_p b_pᵀ, where a_p[r] is at
+// a + r·rsa + p·csa and b_p is the 8 contiguous doubles at b + p·rsb (strides
+// in bytes). With load it stores C ← fma(beta, C, T), otherwise C ← T without
+// reading C. Rows of C are ldc bytes apart.
 //
 //go:noescape
-func kern6x8(k int, a *float64, rsa, csa int, b *float64, c *float64, ldc int, beta float64, load bool)
+func kern6x8(k int, a *float64, rsa, csa int, b *float64, rsb int, c *float64, ldc int, beta float64, load bool)
 
-// asmKernel is the AVX2/FMA micro-kernel over packed panels.
+// kern6x4 is kern6x8 for a 6×4 tile: b_p is the 4 doubles at b + p·rsb.
+//
+//go:noescape
+func kern6x4(k int, a *float64, rsa, csa int, b *float64, rsb int, c *float64, ldc int, beta float64, load bool)
+
+// asmKernel is the AVX2/FMA micro-kernel; it reads A and B in place as well as
+// packed.
 var asmKernel = kernel{
-	mr: 6, nr: 8,
-	run: func(k int, a, b, c []float64, ldc int, beta float64, load bool) {
-		kern6x8(k, &a[0], 8, 6*8, &b[0], &c[0], ldc*8, beta, load)
+	mr: 6, nr: 8, strided: true,
+	run: func(k int, a []float64, rsa, csa int, b []float64, rsb int, c []float64, ldc int, beta float64, load bool) {
+		kern6x8(k, &a[0], rsa*8, csa*8, &b[0], rsb*8, &c[0], ldc*8, beta, load)
 	},
-	combine: math.FMA,
+	runNarrow: func(k int, a []float64, rsa, csa int, b []float64, rsb int, c []float64, ldc int, beta float64, load bool) {
+		kern6x4(k, &a[0], rsa*8, csa*8, &b[0], rsb*8, &c[0], ldc*8, beta, load)
+	},
+	fused: true,
 }

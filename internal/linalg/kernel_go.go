@@ -1,26 +1,34 @@
 package linalg
 
-// kernel is a register-blocked micro-kernel: run accumulates the mr×nr tile
-// T = Σ_{p<k} a_p b_pᵀ from a packed A panel (a_p = a[p·mr : p·mr+mr]) and a
-// packed B panel (b_p = b[p·nr : p·nr+nr]) and writes row r of the tile to
-// c[r·ldc : r·ldc+nr], as combine(beta, C, T) when load is set and as T
-// (without reading C) otherwise. combine is the same update for the scalar
-// edge path, so an entry gets the same arithmetic wherever its tile lies.
+// microFunc accumulates a tile T = Σ_{p<k} a_p b_pᵀ, with a_p[r] = a[r·rsa +
+// p·csa] and b_p[j] = b[p·rsb + j] (strides in elements), and writes row r of
+// T to c[r·ldc:], as combine(beta, C, T) when load is set and as T (without
+// reading C) otherwise.
+type microFunc func(k int, a []float64, rsa, csa int, b []float64, rsb int, c []float64, ldc int, beta float64, load bool)
+
+// kernel is a register-blocked micro-kernel of mr×nr tiles. Unless strided,
+// run accepts only packed panels: rsa = 1, csa = mr, rsb = nr. runNarrow, if
+// set, computes only the first nr/2 columns (for a narrow last panel).
+// fused says that the kernel updates C as fma(beta, C, T) rather than
+// beta·C + T; the scalar edge path follows it, so an entry gets the same
+// arithmetic wherever its tile lies.
 type kernel struct {
-	mr, nr  int
-	run     func(k int, a, b, c []float64, ldc int, beta float64, load bool)
-	combine func(beta, c, t float64) float64
+	mr, nr    int
+	strided   bool
+	run       microFunc
+	runNarrow microFunc
+	fused     bool
 }
 
 // goKernel is the portable 4×4 micro-kernel: sixteen scalar accumulators, one
 // rank-1 update per step of p.
 var goKernel = kernel{
 	mr: 4, nr: 4,
-	run:     kern4x4,
-	combine: func(beta, c, t float64) float64 { return beta*c + t },
+	run: kern4x4,
 }
 
-func kern4x4(k int, a, b, c []float64, ldc int, beta float64, load bool) {
+// kern4x4 is goKernel's run; the packed layout fixes the strides it ignores.
+func kern4x4(k int, a []float64, _, _ int, b []float64, _ int, c []float64, ldc int, beta float64, load bool) {
 	var c00, c01, c02, c03 float64
 	var c10, c11, c12, c13 float64
 	var c20, c21, c22, c23 float64
