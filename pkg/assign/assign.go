@@ -1,0 +1,431 @@
+package assign
+
+import (
+	"fmt"
+	"math"
+)
+
+// Stats counts the work one solve did.
+type Stats struct {
+	N             int // problem size
+	FreeAfterInit int // rows not exactly row-minimal after the auction, left to augmentation
+	ScannedRows   int // rows scanned by the Dijkstra searches of the augmentation phase
+	RowReads      int // cost rows read (dense) or computed (point clouds), all phases
+	Bids          int // auction bids
+}
+
+// Result is an optimal assignment: row i is matched to column RowToCol[i],
+// and Cost = Σ_i C[i, RowToCol[i]] is the minimum total cost.
+type Result struct {
+	RowToCol []int
+	Cost     float64
+	Stats    Stats
+}
+
+// Dense solves the assignment problem for the n×n row-major cost matrix cost.
+// Costs must be finite; a NaN or infinite entry is reported as an error.
+// It allocates O(n) working memory; use a Solver to reuse it.
+func Dense(cost []float64, n int) (Result, error) {
+	var s Solver
+	dst := make([]int, n)
+	c, err := s.Dense(dst, cost, n)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{RowToCol: dst, Cost: c, Stats: s.stats}, nil
+}
+
+// SqEuclidean solves the assignment problem with cost C[i, j] = |x_i − y_j|²
+// between the n×d row-major point sets x and y (equal sizes), computing the
+// cost one row at a time (O(n·d) memory, no n×n matrix).
+func SqEuclidean(x, y []float64, d int) (Result, error) {
+	if d <= 0 {
+		panic(fmt.Sprintf("assign: dimension d = %d, want > 0", d))
+	}
+	var s Solver
+	dst := make([]int, len(x)/d)
+	c, err := s.SqEuclidean(dst, x, y, d)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{RowToCol: dst, Cost: c, Stats: s.stats}, nil
+}
+
+// Solver holds the working memory of the assignment algorithm so that
+// repeated solves of the same size (minibatch couplings) allocate nothing.
+// The zero value is ready to use. A Solver is not safe for concurrent use.
+type Solver struct {
+	n int
+
+	// cost source: either dense or (px, py, d)
+	dense  []float64
+	px, py []float64
+	d      int
+	rowBuf []float64
+
+	x, y    []int // row → column, column → row (−1 when free)
+	v       []float64
+	dist    []float64
+	pred    []int
+	cols    []int
+	free    []int
+	stats   Stats
+	scratch []int
+	span    float64 // max − min cost (or an upper bound of it)
+}
+
+// The ε-scaling schedule of the auction phase: ε starts at span/epsScale,
+// is divided by epsScale after each phase, and the last phase runs at
+// span·epsFinal. Measured on two 2-D Gaussian clouds (n = 64 … 10,000):
+// factors 4 and 16 and final fractions 1e-7 and 1e-4 were no faster; the
+// result is exact for any choice (the augmentation phase finishes the job).
+const (
+	epsScale = 8
+	epsFinal = 1e-9
+)
+
+// Stats returns the work counters of the last solve.
+func (s *Solver) Stats() Stats { return s.stats }
+
+// Dense solves the assignment problem for the n×n row-major cost matrix cost,
+// writes the column of row i into dst[i] (len(dst) must be n) and returns the
+// minimum total cost. Costs must be finite.
+func (s *Solver) Dense(dst []int, cost []float64, n int) (float64, error) {
+	if n < 0 || len(cost) != n*n {
+		panic(fmt.Sprintf("assign: cost has length %d, want n*n = %d", len(cost), n*n))
+	}
+	if len(dst) != n {
+		panic(fmt.Sprintf("assign: dst has length %d, want n = %d", len(dst), n))
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for k, c := range cost {
+		if math.IsNaN(c) || math.IsInf(c, 0) {
+			return 0, fmt.Errorf("assign: cost[%d] (row %d, column %d) = %v; costs must be finite", k, k/n, k%n, c)
+		}
+		lo = math.Min(lo, c)
+		hi = math.Max(hi, c)
+	}
+	s.span = hi - lo
+	s.dense, s.px, s.py, s.d = cost, nil, nil, 0
+	return s.solve(dst, n), nil
+}
+
+// SqEuclidean solves the assignment problem with cost |x_i − y_j|² between
+// the n×d row-major point sets x and y, writes the column of row i into dst[i]
+// (len(dst) must be n) and returns the minimum total cost. Rows of the cost
+// are computed on demand, so memory stays O(n·d).
+func (s *Solver) SqEuclidean(dst []int, x, y []float64, d int) (float64, error) {
+	if d <= 0 {
+		panic(fmt.Sprintf("assign: dimension d = %d, want > 0", d))
+	}
+	if len(x)%d != 0 || len(x) != len(y) {
+		panic(fmt.Sprintf("assign: point sets have lengths %d and %d, want equal multiples of d = %d", len(x), len(y), d))
+	}
+	n := len(x) / d
+	if len(dst) != n {
+		panic(fmt.Sprintf("assign: dst has length %d, want n = %d", len(dst), n))
+	}
+	for k, c := range x {
+		if math.IsNaN(c) || math.IsInf(c, 0) {
+			return 0, fmt.Errorf("assign: x[%d] (point %d, coordinate %d) = %v; coordinates must be finite", k, k/d, k%d, c)
+		}
+	}
+	for k, c := range y {
+		if math.IsNaN(c) || math.IsInf(c, 0) {
+			return 0, fmt.Errorf("assign: y[%d] (point %d, coordinate %d) = %v; coordinates must be finite", k, k/d, k%d, c)
+		}
+	}
+	s.span = 0
+	for k := 0; k < d; k++ {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for i := k; i < len(x); i += d {
+			lo = math.Min(lo, math.Min(x[i], y[i]))
+			hi = math.Max(hi, math.Max(x[i], y[i]))
+		}
+		if n > 0 {
+			s.span += (hi - lo) * (hi - lo)
+		}
+	}
+	s.dense, s.px, s.py, s.d = nil, x, y, d
+	if cap(s.rowBuf) < n {
+		s.rowBuf = make([]float64, n)
+	}
+	s.rowBuf = s.rowBuf[:n]
+	return s.solve(dst, n), nil
+}
+
+// row returns row i of the cost matrix. For point clouds it is computed into
+// rowBuf, so the slice is valid only until the next call.
+func (s *Solver) row(i int) []float64 {
+	s.stats.RowReads++
+	n := s.n
+	if s.dense != nil {
+		return s.dense[i*n : (i+1)*n : (i+1)*n]
+	}
+	d := s.d
+	r := s.rowBuf[:n]
+	xi := s.px[i*d : (i+1)*d : (i+1)*d]
+	if d == 2 {
+		a, b := xi[0], xi[1]
+		py := s.py[: 2*n : 2*n]
+		for j := range r {
+			da := a - py[2*j]
+			db := b - py[2*j+1]
+			r[j] = da*da + db*db
+		}
+		return r
+	}
+	for j := range r {
+		yj := s.py[j*d : (j+1)*d : (j+1)*d]
+		var sum float64
+		for k, xv := range xi {
+			t := xv - yj[k]
+			sum += t * t
+		}
+		r[j] = sum
+	}
+	return r
+}
+
+func growInts(b []int, n int) []int {
+	if cap(b) < n {
+		return make([]int, n)
+	}
+	return b[:n]
+}
+
+func growFloats(b []float64, n int) []float64 {
+	if cap(b) < n {
+		return make([]float64, n)
+	}
+	return b[:n]
+}
+
+// solve runs the three phases described in the package comment.
+func (s *Solver) solve(dst []int, n int) float64 {
+	s.n = n
+	s.stats = Stats{N: n}
+	if n == 0 {
+		return 0
+	}
+	s.x = growInts(s.x, n)
+	s.y = growInts(s.y, n)
+	s.v = growFloats(s.v, n)
+	s.dist = growFloats(s.dist, n)
+	s.pred = growInts(s.pred, n)
+	s.cols = growInts(s.cols, n)
+	s.free = growInts(s.free, n)
+	s.scratch = growInts(s.scratch, n)
+
+	free := s.auctionInit()
+	s.stats.FreeAfterInit = len(free)
+	for _, f := range free {
+		s.augment(f)
+	}
+
+	var total float64
+	for i := 0; i < n; i++ {
+		j := s.x[i]
+		dst[i] = j
+		total += s.row(i)[j]
+	}
+	return total
+}
+
+// augment finds a shortest augmenting path from the free row f by Dijkstra's
+// algorithm on the reduced costs, updates the prices of the scanned columns
+// and flips the path.
+func (s *Solver) augment(f int) {
+	n := s.n
+	x, y, v := s.x, s.y, s.v
+	dist, pred, cols := s.dist, s.pred, s.cols
+	r := s.row(f)
+	for j := 0; j < n; j++ {
+		dist[j] = r[j] - v[j]
+		pred[j] = f
+		cols[j] = j
+	}
+	// cols[:low] are scanned (final distances), cols[low:up] are at the
+	// current minimum distance and wait to be scanned, cols[up:] are the rest.
+	low, up := 0, 0
+	var dmin float64
+	end := -1
+	for end < 0 {
+		if up == low {
+			dmin = math.Inf(1)
+			for k := up; k < n; k++ {
+				j := cols[k]
+				h := dist[j]
+				if h <= dmin {
+					if h < dmin {
+						up = low
+						dmin = h
+					}
+					cols[k] = cols[up]
+					cols[up] = j
+					up++
+				}
+			}
+			for k := low; k < up; k++ {
+				if y[cols[k]] < 0 {
+					end = cols[k]
+					break
+				}
+			}
+			if end >= 0 {
+				break
+			}
+		}
+		j1 := cols[low]
+		low++
+		i := y[j1]
+		s.stats.ScannedRows++
+		ri := s.row(i)
+		u1 := ri[j1] - v[j1] - dmin
+		for k := up; k < n; k++ {
+			j := cols[k]
+			h := ri[j] - v[j] - u1
+			if h < dmin {
+				h = dmin // rounding: reduced costs are ≥ 0 in exact arithmetic
+			}
+			if h < dist[j] {
+				dist[j] = h
+				pred[j] = i
+				if h == dmin {
+					if y[j] < 0 {
+						end = j
+						break
+					}
+					cols[k] = cols[up]
+					cols[up] = j
+					up++
+				}
+			}
+		}
+	}
+	for k := 0; k < low; k++ {
+		j := cols[k]
+		v[j] += dist[j] - dmin
+	}
+	for {
+		i := pred[end]
+		y[end] = i
+		j := end
+		end = x[i]
+		x[i] = j
+		if i == f {
+			break
+		}
+	}
+}
+
+// auctionInit computes near-optimal prices by forward auction with
+// ε-scaling and returns the rows that are not exactly row-minimal (free).
+func (s *Solver) auctionInit() []int {
+	n := s.n
+	x, y, v := s.x, s.y, s.v
+	for j := 0; j < n; j++ {
+		x[j], y[j], v[j] = -1, -1, 0
+	}
+	if n == 1 {
+		x[0], y[0] = 0, 0
+		return s.free[:0]
+	}
+	span := s.span
+	if span == 0 {
+		span = 1
+	}
+	eps := span / epsScale
+	final := span * epsFinal
+	for {
+		s.auctionPhase(eps)
+		if eps <= final {
+			break
+		}
+		eps /= epsScale
+		if eps < final {
+			eps = final
+		}
+		s.dropSlack(eps)
+	}
+	return s.dropSlack(0)
+}
+
+// dropSlack unassigns every row whose reduced cost at its column exceeds its
+// row minimum by more than eps, and returns the free rows.
+func (s *Solver) dropSlack(eps float64) []int {
+	n := s.n
+	x, y, v := s.x, s.y, s.v
+	free := s.free[:0]
+	for i := 0; i < n; i++ {
+		j0 := x[i]
+		if j0 < 0 {
+			free = append(free, i)
+			continue
+		}
+		r := s.row(i)
+		m := math.Inf(1)
+		for j, c := range r {
+			if h := c - v[j]; h < m {
+				m = h
+			}
+		}
+		if r[j0]-v[j0]-m > eps {
+			x[i] = -1
+			y[j0] = -1
+			free = append(free, i)
+		}
+	}
+	return free
+}
+
+// auctionPhase runs forward-auction bids with increment eps (Gauss–Seidel,
+// first-in first-out) until every row is assigned.
+func (s *Solver) auctionPhase(eps float64) {
+	n := s.n
+	x, y, v := s.x, s.y, s.v
+	q := s.scratch
+	head, count := 0, 0
+	for i := 0; i < n; i++ {
+		if x[i] < 0 {
+			q[count] = i
+			count++
+		}
+	}
+	for count > 0 {
+		i := q[head]
+		head++
+		if head == n {
+			head = 0
+		}
+		count--
+		s.stats.Bids++
+		r := s.row(i)
+		u1, u2 := math.Inf(1), math.Inf(1)
+		j1 := -1
+		for j, c := range r {
+			h := c - v[j]
+			if h < u2 {
+				if h >= u1 {
+					u2 = h
+				} else {
+					u2 = u1
+					u1, j1 = h, j
+				}
+			}
+		}
+		v[j1] -= u2 - u1 + eps
+		i0 := y[j1]
+		x[i] = j1
+		y[j1] = i
+		if i0 >= 0 {
+			x[i0] = -1
+			t := head + count
+			if t >= n {
+				t -= n
+			}
+			q[t] = i0
+			count++
+		}
+	}
+}

@@ -1,0 +1,53 @@
+// Package assign solves the linear sum assignment problem exactly: given an
+// n×n cost matrix C, find the permutation σ minimising Σ_i C[i, σ(i)].
+//
+// It is the engine behind the exact empirical Wasserstein-2 distance of
+// MATH.md §4 (W2² = min_σ (1/n) Σ_i |x_i − y_σ(i)|²) and behind minibatch
+// optimal-transport couplings (Tong et al. 2023, "Improving and generalizing
+// flow-based generative models with minibatch optimal transport").
+//
+// # Algorithm
+//
+// Near-optimal prices from an auction, then exact shortest augmenting paths.
+// With column prices v, the reduced cost of an edge is C[i, j] − v[j] minus
+// the row potential u[i] = min_j (C[i, j] − v[j]), kept implicit.
+//
+//  1. Forward auction with ε-scaling (Bertsekas 1988, "The auction algorithm:
+//     a distributed relaxation method for the assignment problem", Ann. Oper.
+//     Res. 14; Bertsekas & Eckstein 1988 for ε-scaling). A free row i bids for
+//     its cheapest column j1 (reduced value w1, second cheapest w2) and lowers
+//     its price by w2 − w1 + ε, evicting the previous owner. Each phase ends
+//     with every row assigned and ε-complementary slackness (every row's
+//     column within ε of its row minimum). ε starts at span/8, shrinks by 8
+//     per phase down to 1e-9·span, where span = max C − min C (for point
+//     clouds the squared diagonal of their bounding box, an upper bound);
+//     between phases only rows that violate the new ε are unassigned.
+//  2. Exactness: rows whose column is not exactly row-minimal are unassigned.
+//     The rest satisfy exact complementary slackness, the invariant of the
+//     shortest augmenting path method of Jonker and Volgenant (1987, "A
+//     shortest augmenting path algorithm for dense and sparse linear
+//     assignment problems", Computing 38).
+//  3. Augmentation: for each free row, Dijkstra's algorithm on the reduced
+//     costs (all ≥ 0) finds the shortest alternating path to a free column,
+//     stopping as soon as the closest unscanned column is free; the prices of
+//     the scanned columns move by v[j] += d[j] − d_min so that the invariant
+//     holds for the enlarged matching, and the path is flipped.
+//
+// When every row is assigned the invariant is the LP optimality certificate
+// (the primal cost equals the dual objective Σ u + Σ v), so the result is the
+// exact optimum up to floating-point rounding of the potentials, whatever the
+// auction did; the auction only makes the Dijkstra searches short. (Plain
+// Jonker–Volgenant initialisation, column reduction and augmenting row
+// reduction, was measured 15× slower at n = 1000 on shifted Gaussian clouds:
+// every column's cheapest row is one of the few points nearest the other
+// cloud, so most rows stay free and every search scans hundreds of rows.)
+// Distances that rounding would push below the current Dijkstra minimum are
+// clamped to it so that the search stays monotone. Worst-case time is O(n³);
+// measured cost and memory are in the package benchmarks. Memory is O(n)
+// beyond the cost matrix. Ties are broken by index and the queue is
+// first-in first-out, so results are deterministic.
+//
+// [SqEuclidean] evaluates the squared Euclidean cost |x_i − y_j|² one row at a
+// time from the two point clouds instead of storing the n×n matrix (800 MB in
+// float64 at n = 10,000); each row read costs n·d flops.
+package assign
