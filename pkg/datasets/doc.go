@@ -21,6 +21,8 @@
 //	checkerboard  x1 = 4U − 2, x2 = U − 2B + (⌊x1⌋ mod 2), · 2: uniform on the
 //	              8 squares [2i, 2i+2)×[2j, 2j+2), i, j ∈ {−2..1}, i + j even;
 //	              q = 1/32, true NLL ln 32 ≈ 3.466 nats
+//	checkerboard-fm  the same with scale 1/0.45 (Meta's flow_matching
+//	              notebook): true NLL ln(8/0.45²) ≈ 3.676 nats
 //
 // scikit-learn generators (same conventions, our own code): MakeMoons,
 // MakeCircles, MakeSwissRoll, MakeSCurve.
@@ -31,6 +33,10 @@
 //	               passes sqrt(var)·I with var = 0.1 as the covariance matrix)
 //	moons-tong     make_moons(noise=0.05) · 2 − 1
 //	scurve         make_s_curve(noise=0.05), coordinates (0, 2), · 1.5
+//
+// Also registered: "normal" (N(0, I) in any dimension), "mixture" (a
+// Mixture given in Options) and "file" (CSV or .npy rows, sampled with
+// replacement). New(name, dim, Options) builds any of them; Names lists them.
 //
 // Mixture is a diagonal-covariance Gaussian mixture
 // q(x) = Σ_k π_k Π_i N(x_i | m_ki, C_ki), evaluated with log-sum-exp.

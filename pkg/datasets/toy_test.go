@@ -277,6 +277,11 @@ func TestDeterminism(t *testing.T) {
 		if len(a) != 257*ds.Dim() {
 			t.Errorf("%s: %d values, want %d", name, len(a), 257*ds.Dim())
 		}
+		for _, n := range []int{0, 1, 3, 6} { // small and odd sizes: exactly n rows
+			if got := len(ds.Sample(newRNG(1), n)); got != n*ds.Dim() {
+				t.Errorf("%s: Sample(%d) has %d values, want %d", name, n, got, n*ds.Dim())
+			}
+		}
 	}
 }
 
