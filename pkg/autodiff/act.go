@@ -139,3 +139,10 @@ func (a Activation) apply(f, d1, d2, z []float64) {
 		}
 	}
 }
+
+// Apply writes σ(z) into f elementwise; f may be z itself.
+func (a Activation) Apply(f, z []float64) { a.apply(f[:len(z)], nil, nil, z) }
+
+// ApplyDeriv writes σ(z) into f and σ'(z) into d1 elementwise; f may be z
+// itself.
+func (a Activation) ApplyDeriv(f, d1, z []float64) { a.apply(f[:len(z)], d1[:len(z)], nil, z) }

@@ -159,7 +159,7 @@ func (t *Tape) backward(nd *node) {
 	case opAddConst:
 		addInto(t.acc(nd.a), g)
 	case opLinComb:
-		xs, cs := t.nargs[nd.i0:nd.i0+nd.i1], t.fargs[nd.i0:nd.i0+nd.i1]
+		xs, cs := t.nargs[nd.i0:nd.i0+nd.i1], t.fargs[nd.i2:nd.i2+nd.i1]
 		for j, x := range xs {
 			if t.needs(x) {
 				axpy(t.acc(x), cs[j], g)

@@ -54,7 +54,7 @@ type node struct {
 	rows, cols int
 	a, b, c    Node
 	base       Node // for views: the node that owns the storage, else None
-	i0, i1     int
+	i0, i1, i2 int
 	s          float64
 	val, grad  []float64
 	aux1, aux2 []float64
@@ -359,12 +359,12 @@ func (t *Tape) LinComb(cs []float64, xs []Node) Node {
 	for _, x := range xs[1:] {
 		t.sameShape(xs[0], x, "LinComb")
 	}
-	off := len(t.nargs)
+	off, foff := len(t.nargs), len(t.fargs)
 	t.nargs = append(t.nargs, xs...)
 	t.fargs = append(t.fargs, cs...)
 	o := t.newOp(opLinComb, r, c, t.need(xs...), None, None, None)
 	nd := &t.nodes[o]
-	nd.i0, nd.i1 = off, len(xs)
+	nd.i0, nd.i1, nd.i2 = off, len(xs), foff
 	ov := nd.val
 	x0 := t.nodes[xs[0]].val[:len(ov)]
 	c0 := cs[0]

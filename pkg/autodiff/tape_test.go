@@ -101,6 +101,12 @@ func gradCases() []gradCase {
 		{"LinComb", [][2]int{{2, 3}, {2, 3}, {2, 3}}, func(tp *Tape, in []Node) Node {
 			return tp.LinComb([]float64{1, 1.0 / 6, -1.0 / 3}, []Node{in[0], in[1], in[2]})
 		}, fdTol},
+		// Coefficients and nodes live in separate argument arenas; a
+		// ConcatCols before the LinComb shifts only the node arena.
+		{"LinCombAfterConcat", [][2]int{{2, 1}, {2, 1}}, func(tp *Tape, in []Node) Node {
+			cc := tp.ConcatCols(in[0], in[1])
+			return tp.Add(tp.LinComb([]float64{2, -3}, []Node{in[0], in[1]}), tp.SliceCols(cc, 1, 2))
+		}, fdTol},
 		{"Sin", [][2]int{{3, 2}}, func(tp *Tape, in []Node) Node { return tp.Sin(in[0]) }, fdTol},
 		{"Cos", [][2]int{{3, 2}}, func(tp *Tape, in []Node) Node { return tp.Cos(in[0]) }, fdTol},
 		{"Square", [][2]int{{3, 2}}, func(tp *Tape, in []Node) Node { return tp.Square(in[0]) }, fdTol},
