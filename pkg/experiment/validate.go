@@ -136,7 +136,9 @@ func validate(s *Spec, d *decoder, root *yaml.Node) {
 	}
 	if slices.Contains(e.Metrics, "nll") {
 		checkSolver(d, fail, "evaluation.nll", e.NLL.Solver, e.NLL.Steps, e.NLL.RTol, e.NLL.ATol)
-		if e.NLL.N > s.Data.TestSize {
+		if _, set := d.where["evaluation.nll.n"]; !set && e.NLL.N > s.Data.TestSize {
+			s.Evaluation.NLL.N = s.Data.TestSize // a default never exceeds the data
+		} else if e.NLL.N > s.Data.TestSize {
 			fail("evaluation.nll.n", fmt.Sprintf("scores %d held-out points but data.test_size is %d", e.NLL.N, s.Data.TestSize))
 		}
 		if s.Data.Source != "normal" {
@@ -146,7 +148,9 @@ func validate(s *Spec, d *decoder, root *yaml.Node) {
 	if slices.Contains(e.Metrics, "learning_error") && d.reg.Names["oracles"] != nil && !slices.Contains(d.reg.Names["oracles"], s.Data.Target) {
 		fail("evaluation.metrics", fmt.Sprintf("learning_error needs the exact marginal field, known only for Gaussian-mixture targets; %q is not one", s.Data.Target), d.reg.Names["oracles"]...)
 	}
-	if e.Trajectories > e.Samples {
+	if _, set := d.where["evaluation.trajectories"]; !set && e.Trajectories > e.Samples {
+		s.Evaluation.Trajectories = e.Samples
+	} else if e.Trajectories > e.Samples {
 		fail("evaluation.trajectories", fmt.Sprintf("%d trajectories but only %d samples", e.Trajectories, e.Samples))
 	}
 	for i, f := range s.Report.Figures {

@@ -1,0 +1,16 @@
+// Package runner turns a spec into a plan of artifacts and executes it
+// (DESIGN.md "Data flow"):
+//
+//	testset(data, seed)
+//	train(data, model, training, method, seed) ─▶ [pairs ─▶ train]*  (reflow, MATH.md §2)
+//	eval(model, solver, steps) ─▶ samples + sample metrics (MATH.md §4)
+//	modeleval(model) ─▶ solver-independent metrics (nll §1, learning error §3)
+//
+// Every artifact's key is the sha256 of the canonical serialisation of its
+// kind, configuration and its inputs' keys, so evaluation settings never
+// retrain, identical trainings shared by several grid points run once,
+// and the results store (pkg/store) doubles as the cache and the resume
+// log. Random streams are PCGs seeded from sha256(key + "/" + purpose):
+// the spec seed enters through the key, and no stream depends on the
+// worker count or the order of execution.
+package runner

@@ -1,0 +1,395 @@
+package runner
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+
+	"github.com/flowbench/flowbench/pkg/experiment"
+	"github.com/flowbench/flowbench/pkg/results"
+)
+
+// Artifact kinds, as written in results.Run.Kind.
+const (
+	KindTestSet   = "testset"   // held-out points of a (data set, seed)
+	KindTrain     = "train"     // a trained vector field (checkpoint)
+	KindPairs     = "pairs"     // reflow pairs (x0, φ_1(x0)) of a trained model
+	KindEval      = "eval"      // samples of one (model, solver, steps) and their metrics
+	KindModelEval = "modeleval" // solver-independent metrics of a model (nll, learning_error)
+)
+
+// Versions of the computation behind each kind; bumping one invalidates
+// the cached artifacts of that kind (and, through the keys, everything
+// downstream).
+var kindVersion = map[string]int{KindTestSet: 1, KindTrain: 1, KindPairs: 1, KindEval: 1, KindModelEval: 1}
+
+// Artifact is one node of the plan: a computation, its configuration, its
+// inputs and its content key.
+type Artifact struct {
+	Kind string
+	// Key is the hex sha256 of the canonical form of the kind, its version,
+	// Config and the keys of Inputs.
+	Key string
+	// Config holds everything besides the inputs that determines the
+	// artifact: a TestSetConfig, TrainConfig, PairsConfig, EvalConfig or
+	// ModelEvalConfig.
+	Config any
+	// Inputs are the artifacts this one reads, in a kind-specific order
+	// (documented on each Config type).
+	Inputs []*Artifact
+	// Params identify the artifact in results, in the documented order.
+	Params []results.Param
+	// Label is a short human description for progress lines.
+	Label string
+	// Cost is a rough estimate of the floating-point operations.
+	Cost float64
+
+	index      int
+	dependents []*Artifact
+}
+
+// RNG returns the random stream of this artifact for one purpose: a PCG
+// seeded from sha256(key + "/" + purpose). The key includes the spec seed,
+// so streams differ across seeds and never depend on scheduling.
+func (a *Artifact) RNG(purpose string) *rand.Rand { return Stream(a.Key, purpose) }
+
+// Stream returns the PCG stream seeded from sha256(id + "/" + purpose).
+func Stream(id, purpose string) *rand.Rand {
+	h := sha256.Sum256([]byte(id + "/" + purpose))
+	return rand.New(rand.NewPCG(binary.LittleEndian.Uint64(h[0:8]), binary.LittleEndian.Uint64(h[8:16])))
+}
+
+// TestSetConfig determines a held-out set. No inputs.
+type TestSetConfig struct {
+	Dataset string `yaml:"dataset"`
+	Dim     int    `yaml:"dim"`
+	N       int    `yaml:"n"`
+	Seed    int    `yaml:"seed"`
+}
+
+// DataConfig is the training data of a run.
+type DataConfig struct {
+	Target    string `yaml:"target"`
+	Source    string `yaml:"source"`
+	Dim       int    `yaml:"dim"`
+	TrainSize int    `yaml:"train_size"`
+}
+
+// TrainSetID identifies the fixed training set of a (data, seed), shared
+// by every method trained on it: its points come from Stream(TrainSetID, ...).
+func (d DataConfig) TrainSetID(seed int) string {
+	return experiment.Key(struct {
+		Data DataConfig `yaml:"data"`
+		Seed int        `yaml:"seed"`
+	}{d, seed})
+}
+
+// TrainConfig determines a training run. Inputs: none for the first stage;
+// for a reflow stage or a distillation, [pairs] or, with warm start,
+// [pairs, previous model].
+type TrainConfig struct {
+	Data     DataConfig          `yaml:"data"`
+	Model    experiment.Model    `yaml:"model"`
+	Training experiment.Training `yaml:"training"`
+	// Method has its label cleared and its reflow fields moved into the
+	// plan's structure (Stage, Distill, inputs).
+	Method  experiment.Method `yaml:"method"`
+	Seed    int               `yaml:"seed"`
+	Stage   int               `yaml:"stage"`   // 0 = first training, k = after k reflows
+	Distill bool              `yaml:"distill"` // one-step distillation on the inputs' pairs
+}
+
+// PairsConfig determines a set of reflow pairs. Inputs: [model].
+type PairsConfig struct {
+	N      int     `yaml:"n"`
+	Solver string  `yaml:"solver"`
+	Steps  int     `yaml:"steps"`
+	RTol   float64 `yaml:"rtol"`
+	ATol   float64 `yaml:"atol"`
+	Source string  `yaml:"source"`
+	Dim    int     `yaml:"dim"`
+}
+
+// EvalConfig determines one sampling evaluation. Inputs: [model, testset].
+type EvalConfig struct {
+	Solver         string    `yaml:"solver"`
+	Steps          int       `yaml:"steps"` // 0 for adaptive solvers
+	RTol           float64   `yaml:"rtol"`  // 0 for fixed-step solvers
+	ATol           float64   `yaml:"atol"`
+	Samples        int       `yaml:"samples"`
+	Source         string    `yaml:"source"`
+	Metrics        []string  `yaml:"metrics"` // sample metrics only
+	SW2Projections int       `yaml:"sw2_projections"`
+	MMDBandwidths  []float64 `yaml:"mmd_bandwidths"`
+	Trajectories   int       `yaml:"trajectories"`
+}
+
+// ModelEvalConfig determines the solver-independent metrics of a model.
+// Inputs: [model, testset].
+type ModelEvalConfig struct {
+	Metrics []string           `yaml:"metrics"` // of experiment.ModelMetrics
+	NLL     experiment.NLLEval `yaml:"nll"`
+	Target  string             `yaml:"target"`
+	Dim     int                `yaml:"dim"`
+}
+
+// Plan is the deduplicated DAG of artifacts of one spec, in a deterministic
+// topological order (every artifact after its inputs).
+type Plan struct {
+	File      *experiment.File
+	Artifacts []*Artifact
+	byKey     map[string]*Artifact
+}
+
+func (p *Plan) add(kind string, cfg any, inputs []*Artifact, params []results.Param, label string, cost float64) *Artifact {
+	keys := make([]string, len(inputs))
+	for i, in := range inputs {
+		keys[i] = in.Key
+	}
+	key := experiment.Key(struct {
+		Kind    string   `yaml:"kind"`
+		Version int      `yaml:"version"`
+		Config  any      `yaml:"config"`
+		Inputs  []string `yaml:"inputs"`
+	}{kind, kindVersion[kind], cfg, keys})
+	if a, ok := p.byKey[key]; ok {
+		return a
+	}
+	a := &Artifact{Kind: kind, Key: key, Config: cfg, Inputs: inputs, Params: params, Label: label, Cost: cost, index: len(p.Artifacts)}
+	for _, in := range inputs {
+		in.dependents = append(in.dependents, a)
+	}
+	p.byKey[key] = a
+	p.Artifacts = append(p.Artifacts, a)
+	return a
+}
+
+// Lookup returns the artifact of a key.
+func (p *Plan) Lookup(key string) (*Artifact, bool) {
+	a, ok := p.byKey[key]
+	return a, ok
+}
+
+// Count returns the number of artifacts of a kind.
+func (p *Plan) Count(kind string) int {
+	n := 0
+	for _, a := range p.Artifacts {
+		if a.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+// NewPlan builds the plan of a spec file. Order: grid points in sweep
+// order; within a point, methods in spec order; within a method, seeds in
+// spec order; within a seed: test set, the training stages, then for each
+// model (stage) its model evaluation and its sampling evaluations
+// (solvers in spec order, step counts in spec order).
+//
+// Params, in order: dataset, method, the spec-wide axes (file order,
+// data.target excepted: it is "dataset"), the method's own axes, seed,
+// then stage (rectified methods), then solver and steps (or rtol for
+// adaptive solvers) for evaluations.
+func NewPlan(f *experiment.File, reg experiment.Registry) *Plan {
+	p := &Plan{File: f, byKey: map[string]*Artifact{}}
+	for _, pt := range f.Points {
+		s := pt.Spec
+		for mi, m := range s.Methods {
+			for _, seed := range s.Seeds {
+				base := []results.Param{{Key: "dataset", Value: s.Data.Target}, {Key: "method", Value: m.Label}}
+				for ai, ax := range f.Axes {
+					switch {
+					case ax.Method < 0 && ax.Path != "data.target":
+						base = append(base, results.Param{Key: ax.Param, Value: pt.Values[ai]})
+					case ax.Method == mi:
+						base = append(base, results.Param{Key: ax.Param, Value: pt.Values[ai]})
+					}
+				}
+				base = append(base, results.Param{Key: "seed", Value: strconv.Itoa(seed)})
+				p.addMethod(s, m, seed, base, reg)
+			}
+		}
+	}
+	return p
+}
+
+func with(ps []results.Param, more ...results.Param) []results.Param {
+	return append(slices.Clip(ps), more...)
+}
+
+// addMethod adds the artifacts of one (point, method, seed).
+func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base []results.Param, reg experiment.Registry) {
+	adaptive := func(name string) bool { return reg.Adaptive != nil && reg.Adaptive(name) }
+	dim := s.Data.Dim
+	test := p.add(KindTestSet, TestSetConfig{Dataset: s.Data.Target, Dim: dim, N: s.Data.TestSize, Seed: seed}, nil,
+		[]results.Param{{Key: "dataset", Value: s.Data.Target}, {Key: "seed", Value: strconv.Itoa(seed)}},
+		fmt.Sprintf("test set %s seed=%d", s.Data.Target, seed), 0)
+
+	reflow := m.Reflow
+	method := m
+	method.Label = ""
+	method.Reflow = experiment.Reflow{}
+	method.Distill = false
+	if method.Coupling != "sinkhorn" {
+		method.SinkhornEps = 0
+	}
+	data := DataConfig{Target: s.Data.Target, Source: s.Data.Source, Dim: dim, TrainSize: s.Data.TrainSize}
+	tc := TrainConfig{Data: data, Model: s.Model, Training: s.Training, Method: method, Seed: seed}
+	cost := trainCost(s, m)
+	short := fmt.Sprintf("%s seed=%d", m.Label, seed)
+
+	type model struct {
+		a     *Artifact
+		stage string
+	}
+	first := p.add(KindTrain, tc, nil, p.stageParams(base, m, "1-rectified"), "train "+short, cost)
+	models := []model{{first, "1-rectified"}}
+	pairsCfg := PairsConfig{N: reflow.Pairs, Solver: reflow.Solver, Steps: reflow.Steps, RTol: reflow.RTol, ATol: reflow.ATol, Source: s.Data.Source, Dim: dim}
+	if adaptive(reflow.Solver) {
+		pairsCfg.Steps = 0
+	} else {
+		pairsCfg.RTol, pairsCfg.ATol = 0, 0
+	}
+	prev := first
+	if m.Kind == "rectified" {
+		for k := 1; k <= reflow.Iterations+btoi(m.Distill); k++ {
+			distill := k == reflow.Iterations+1
+			stage := fmt.Sprintf("%d-rectified", k+1)
+			if distill {
+				stage = "distilled"
+			}
+			pairs := p.add(KindPairs, pairsCfg, []*Artifact{prev}, p.stageParams(base, m, stage),
+				fmt.Sprintf("pairs %s %s", stage, short), evalCost(s, float64(reflow.Pairs), max(reflow.Steps, 1)*4))
+			in := []*Artifact{pairs}
+			if reflow.WarmStart {
+				in = append(in, prev)
+			}
+			c := tc
+			c.Stage, c.Distill = k, distill
+			t := p.add(KindTrain, c, in, p.stageParams(base, m, stage), fmt.Sprintf("train %s %s", stage, short), cost)
+			models = append(models, model{t, stage})
+			prev = t
+		}
+	}
+
+	e := s.Evaluation
+	var modelMetrics, sampleMetrics []string
+	for _, name := range e.Metrics {
+		if experiment.IsModelMetric(name) {
+			modelMetrics = append(modelMetrics, name)
+		} else {
+			sampleMetrics = append(sampleMetrics, name)
+		}
+	}
+	for _, md := range models {
+		params := p.stageParams(base, m, md.stage)
+		if len(modelMetrics) > 0 {
+			nll := e.NLL
+			if !slices.Contains(modelMetrics, "nll") {
+				nll = experiment.NLLEval{}
+			} else if adaptive(nll.Solver) {
+				nll.Steps = 0
+			} else {
+				nll.RTol, nll.ATol = 0, 0
+			}
+			p.add(KindModelEval, ModelEvalConfig{Metrics: modelMetrics, NLL: nll, Target: s.Data.Target, Dim: dim},
+				[]*Artifact{md.a, test}, params, "score "+md.stage+" "+short, evalCost(s, float64(nll.N), 100*(dimOf(dim)+1)))
+		}
+		if len(sampleMetrics) == 0 {
+			continue
+		}
+		for _, sv := range e.Solvers {
+			ec := EvalConfig{Solver: sv.Name, Samples: e.Samples, Source: s.Data.Source, Metrics: sampleMetrics, Trajectories: e.Trajectories}
+			if slices.Contains(sampleMetrics, "sw2") {
+				ec.SW2Projections = e.SW2Projections
+			}
+			if slices.Contains(sampleMetrics, "mmd") {
+				ec.MMDBandwidths = e.MMDBandwidths
+			}
+			if adaptive(sv.Name) {
+				ec.RTol, ec.ATol = sv.RTol, sv.ATol
+				p.add(KindEval, ec, []*Artifact{md.a, test},
+					with(params, results.Param{Key: "solver", Value: sv.Name}, results.Param{Key: "rtol", Value: strconv.FormatFloat(sv.RTol, 'g', -1, 64)}),
+					fmt.Sprintf("eval %s %s rtol=%g", short, sv.Name, sv.RTol), evalCost(s, float64(e.Samples), 200))
+				continue
+			}
+			for _, n := range sv.Steps {
+				c := ec
+				c.Steps = n
+				p.add(KindEval, c, []*Artifact{md.a, test},
+					with(params, results.Param{Key: "solver", Value: sv.Name}, results.Param{Key: "steps", Value: strconv.Itoa(n)}),
+					fmt.Sprintf("eval %s %s steps=%d", short, sv.Name, n), evalCost(s, float64(e.Samples), n*stagesOf(sv.Name)))
+			}
+		}
+	}
+}
+
+// stageParams adds the stage param for rectified methods.
+func (p *Plan) stageParams(base []results.Param, m experiment.Method, stage string) []results.Param {
+	if m.Kind != "rectified" {
+		return slices.Clip(base)
+	}
+	return with(base, results.Param{Key: "stage", Value: stage})
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func dimOf(d int) int {
+	if d == 0 {
+		return 2
+	}
+	return d
+}
+
+// stagesOf is the number of field evaluations per step of a fixed-step
+// solver, for the cost estimate.
+func stagesOf(solver string) int {
+	switch solver {
+	case "euler":
+		return 1
+	case "midpoint", "heun":
+		return 2
+	case "rk4":
+		return 4
+	}
+	return 6
+}
+
+// mlpFlops is the multiply-adds of one forward pass of the MLP per point.
+func mlpFlops(s experiment.Spec) float64 {
+	d := dimOf(s.Data.Dim)
+	in := d + 1
+	if s.Model.Time == "fourier" {
+		in = d + 2*s.Model.TimeFreqs
+	}
+	f := 0.0
+	for _, h := range s.Model.Hidden {
+		f += float64(in * h)
+		in = h
+	}
+	return 2 * (f + float64(in*d))
+}
+
+// trainCost: forward + backward ≈ 3 forward passes per point and step;
+// CNF training integrates the ODE (with d JVPs for the exact trace) inside
+// every step.
+func trainCost(s experiment.Spec, m experiment.Method) float64 {
+	per := 3 * mlpFlops(s) * float64(s.Training.Batch) * float64(s.Training.Steps)
+	if m.Kind == "cnf" {
+		per *= float64(m.Steps*stagesOf(m.Solver)) * float64(dimOf(s.Data.Dim)+1)
+	}
+	return per
+}
+
+func evalCost(s experiment.Spec, n float64, nfe int) float64 {
+	return mlpFlops(s) * n * float64(nfe)
+}

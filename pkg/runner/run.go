@@ -1,0 +1,267 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"time"
+
+	"github.com/flowbench/flowbench/pkg/results"
+	"github.com/flowbench/flowbench/pkg/store"
+)
+
+// Status values of results.Run.
+const (
+	StatusOK      = "ok"
+	StatusFailed  = "failed"
+	StatusSkipped = "skipped" // an input failed; not stored
+)
+
+// Job is what an Executor receives: the artifact, the records of its
+// inputs (in Artifact.Inputs order), the store to write files into, and a
+// progress callback for long computations.
+type Job struct {
+	Artifact *Artifact
+	Inputs   []results.Run
+	Store    *store.Store
+	// Progress reports done of total steps (training steps, solver steps).
+	Progress func(done, total int)
+}
+
+// Executor computes artifacts. It writes the artifact's data files into
+// the store (named by the key, e.g. Key+".samples.npy") and returns the
+// record with Metrics, Curve, Files, Warnings and Status filled; the
+// runner sets Kind, Key, Parent and Params and stores the record last.
+//
+// A deterministic failure of the computation (a diverged training: NaN or
+// Inf loss) is a record with Status "failed" and Error saying why and at
+// which step; it is stored like a success, since rerunning would fail the
+// same way (-force retries). A returned error is a failure of the
+// machinery (I/O, cancellation): nothing is stored and a rerun retries.
+type Executor interface {
+	Execute(ctx context.Context, job *Job) (results.Run, error)
+}
+
+// Options control a run.
+type Options struct {
+	// Jobs is the number of artifacts computed at once (default NumCPU).
+	Jobs int
+	// Force recomputes artifacts already in the store.
+	Force bool
+	// Progress receives events; nil is quiet.
+	Progress Progress
+}
+
+// Progress receives the events of a run, from one goroutine at a time.
+type Progress interface {
+	Start(total, cached int, cost float64)
+	Begin(a *Artifact)
+	Step(a *Artifact, done, total int)
+	End(a *Artifact, r results.Run, took time.Duration)
+	Finish()
+}
+
+// Cached reports which artifacts of the plan are already in the store.
+func Cached(p *Plan, st *store.Store) map[string]bool {
+	out := map[string]bool{}
+	for _, a := range p.Artifacts {
+		if st.Has(a.Key) {
+			out[a.Key] = true
+		}
+	}
+	return out
+}
+
+type done struct {
+	a    *Artifact
+	r    results.Run
+	err  error
+	took time.Duration
+}
+
+type stepEvent struct {
+	a           *Artifact
+	done, total int
+}
+
+// Run executes the plan: artifacts present in the store are read back,
+// the others computed by exec on a pool of opts.Jobs workers, each as soon
+// as its inputs are complete. It returns one record per artifact, in plan
+// order, with the plan's Params. If ctx is cancelled it stops starting
+// artifacts, waits for the running ones (which should return promptly on
+// ctx) and returns ctx's error; everything completed is in the store.
+//
+// A failed artifact's dependents are recorded as skipped (not stored); the
+// rest of the plan goes on.
+func Run(ctx context.Context, p *Plan, st *store.Store, exec Executor, opts Options) ([]results.Run, error) {
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = runtime.NumCPU()
+	}
+	prog := opts.Progress
+	if prog == nil {
+		prog = Quiet{}
+	}
+	if err := st.CleanTemp(); err != nil {
+		return nil, err
+	}
+	recs := make([]results.Run, len(p.Artifacts))
+	have := make([]bool, len(p.Artifacts))
+	pending := make([]int, len(p.Artifacts))
+	var ready []*Artifact
+	cached, cost := 0, 0.0
+	for i, a := range p.Artifacts {
+		pending[i] = len(a.Inputs)
+		if !opts.Force {
+			r, ok, err := st.Get(a.Key)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				recs[i], have[i] = withPlan(r, a), true
+				cached++
+				continue
+			}
+		}
+		cost += a.Cost
+	}
+	prog.Start(len(p.Artifacts), cached, cost)
+	defer prog.Finish()
+
+	// complete marks a finished artifact and releases its dependents.
+	var complete func(a *Artifact)
+	complete = func(a *Artifact) {
+		for _, d := range a.dependents {
+			pending[d.index]--
+			if pending[d.index] == 0 {
+				ready = append(ready, d)
+			}
+		}
+	}
+	for i, a := range p.Artifacts {
+		if have[i] {
+			complete(a)
+		} else if len(a.Inputs) == 0 {
+			ready = append(ready, a) // the others become ready as their inputs complete
+		}
+	}
+
+	finished := make(chan done)
+	steps := make(chan stepEvent, 64)
+	running := 0
+	var firstErr error
+	for {
+		// Start what may start, in plan order.
+		slices.SortFunc(ready, func(x, y *Artifact) int { return x.index - y.index })
+		for running < jobs && len(ready) > 0 && ctx.Err() == nil {
+			a := ready[0]
+			ready = ready[1:]
+			if have[a.index] {
+				complete(a)
+				continue
+			}
+			ins := make([]results.Run, len(a.Inputs))
+			failed := ""
+			for j, in := range a.Inputs {
+				ins[j] = recs[in.index]
+				if ins[j].Status != StatusOK && failed == "" {
+					failed = fmt.Sprintf("input %s %s is %s", in.Kind, in.Key[:12], ins[j].Status)
+				}
+			}
+			if failed != "" {
+				r := withPlan(results.Run{Status: StatusSkipped, Error: failed}, a)
+				recs[a.index], have[a.index] = r, true
+				prog.End(a, r, 0)
+				complete(a)
+				continue
+			}
+			running++
+			prog.Begin(a)
+			go func() {
+				start := time.Now()
+				job := &Job{Artifact: a, Inputs: ins, Store: st, Progress: func(d, t int) {
+					select {
+					case steps <- stepEvent{a, d, t}:
+					default: // a slow display drops steps rather than slowing the work
+					}
+				}}
+				r, err := execute(ctx, exec, job)
+				finished <- done{a, r, err, time.Since(start)}
+			}()
+		}
+		if running == 0 {
+			break
+		}
+		select {
+		case ev := <-steps:
+			prog.Step(ev.a, ev.done, ev.total)
+			continue
+		case d := <-finished:
+			running--
+			a := d.a
+			var r results.Run
+			switch {
+			case d.err != nil && ctx.Err() != nil:
+				// Cancelled: not recorded, resumed next run.
+				continue
+			case d.err != nil:
+				r = withPlan(results.Run{Status: StatusFailed, Error: d.err.Error()}, a)
+				if firstErr == nil {
+					firstErr = fmt.Errorf("%s: %w", a.Label, d.err)
+				}
+			default:
+				r = withPlan(d.r, a)
+				if r.Status == "" {
+					r.Status = StatusOK
+				}
+				r.Metrics = append(r.Metrics, results.Metric{Name: "wall_seconds", Value: d.took.Seconds()})
+				if err := st.Put(r); err != nil {
+					return nil, err
+				}
+			}
+			recs[a.index], have[a.index] = r, true
+			prog.End(a, r, d.took)
+			complete(a)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return compact(recs, have), err
+	}
+	_ = firstErr // reported per record; the sweep goes on
+	return recs, nil
+}
+
+// compact keeps the records that exist (after an interruption).
+func compact(recs []results.Run, have []bool) []results.Run {
+	var out []results.Run
+	for i, r := range recs {
+		if have[i] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// execute calls the executor, turning a panic into an error that names
+// the artifact (a bug must not take the whole sweep down silently).
+func execute(ctx context.Context, exec Executor, job *Job) (r results.Run, err error) {
+	defer func() {
+		if e := recover(); e != nil {
+			err = fmt.Errorf("panic: %v\n%s", e, debug.Stack())
+		}
+	}()
+	return exec.Execute(ctx, job)
+}
+
+// withPlan stamps a record with the plan's identity of the artifact.
+func withPlan(r results.Run, a *Artifact) results.Run {
+	r.Kind, r.Key = a.Kind, a.Key
+	r.Params = slices.Clone(a.Params)
+	r.Parent = ""
+	if len(a.Inputs) > 0 {
+		r.Parent = a.Inputs[0].Key
+	}
+	return r
+}

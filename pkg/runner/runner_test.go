@@ -1,0 +1,347 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/flowbench/flowbench/pkg/experiment"
+	"github.com/flowbench/flowbench/pkg/results"
+	"github.com/flowbench/flowbench/pkg/store"
+)
+
+// spec is a small sweep: 2 learning rates × (OT, rectified with one
+// reflow) × 2 seeds, evaluated by euler at 3 step counts and rk4 at 1.
+const spec = `
+name: t
+seeds: [1, 2]
+data: {target: moons, test_size: 100}
+training: {steps: 10, batch: 8, optimizer: {lr: [1e-3, 1e-2]}}
+methods:
+  - {label: OT, kind: ot}
+  - {label: RF, kind: rectified, reflow: {iterations: 1, pairs: 50}}
+evaluation:
+  samples: 50
+  solvers: [{name: euler, steps: [1, 2, 4]}, {name: rk4, steps: [2]}]
+  metrics: [sw2, nll]
+`
+
+func load(t *testing.T, src string, sets ...string) *Plan {
+	t.Helper()
+	reg := experiment.BuiltinRegistry()
+	f, err := experiment.Parse("spec.yaml", []byte(src), sets, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewPlan(f, reg)
+}
+
+// fake computes a deterministic number per artifact from its own stream
+// and its inputs' numbers, so that a record depends on the whole chain.
+type fake struct {
+	calls   atomic.Int64
+	mu      sync.Mutex
+	order   []string
+	diverge func(*Artifact) bool
+	// after cancels the context once this many artifacts were computed.
+	after  int64
+	cancel context.CancelFunc
+}
+
+func (f *fake) Execute(ctx context.Context, j *Job) (results.Run, error) {
+	if err := ctx.Err(); err != nil {
+		return results.Run{}, err
+	}
+	n := f.calls.Add(1)
+	f.mu.Lock()
+	f.order = append(f.order, j.Artifact.Key)
+	f.mu.Unlock()
+	v := j.Artifact.RNG("value").Float64()
+	for _, in := range j.Inputs {
+		v += in.Metrics[0].Value
+	}
+	j.Progress(1, 1)
+	r := results.Run{Metrics: []results.Metric{{Name: "value", Value: v}}}
+	if f.diverge != nil && f.diverge(j.Artifact) {
+		r.Status, r.Error = StatusFailed, "loss is NaN at step 7"
+	}
+	if f.after > 0 && n >= f.after {
+		f.cancel()
+	}
+	return r, nil
+}
+
+func TestPlanCounts(t *testing.T) {
+	p := load(t, spec)
+	// Trainings: 2 lr × 2 seeds × (OT: 1 + RF: 2 stages) = 12. The test
+	// set depends only on (dataset, seed): 2. Pairs: one per RF chain = 4.
+	// Evals: 4 step counts per model: 12 × 4 = 48. One modeleval (nll)
+	// per model: 12.
+	want := map[string]int{KindTrain: 12, KindTestSet: 2, KindPairs: 4, KindEval: 48, KindModelEval: 12}
+	for k, n := range want {
+		if got := p.Count(k); got != n {
+			t.Errorf("%s: %d artifacts, want %d", k, got, n)
+		}
+	}
+}
+
+func keysOf(p *Plan, kind string) []string {
+	var out []string
+	for _, a := range p.Artifacts {
+		if a.Kind == kind {
+			out = append(out, a.Key)
+		}
+	}
+	return out
+}
+
+// TestEvaluationAxesNeverRetrain: adding solvers, step counts or metrics
+// leaves every training key unchanged; a training field changes them all.
+func TestEvaluationAxesNeverRetrain(t *testing.T) {
+	base := keysOf(load(t, spec), KindTrain)
+	for _, set := range []string{
+		"evaluation.solvers=[{name: heun, steps: [3, 5]}, {name: dopri5}]",
+		"evaluation.metrics=[w2, mmd, straightness]",
+		"evaluation.samples=77",
+		"data.test_size=200",
+		"report.title=x",
+	} {
+		if got := keysOf(load(t, spec, set), KindTrain); !reflect.DeepEqual(got, base) {
+			t.Errorf("-set %s changed the training keys", set)
+		}
+	}
+	changed := keysOf(load(t, spec, "training.steps=11"), KindTrain)
+	for i := range base {
+		if changed[i] == base[i] {
+			t.Errorf("training.steps changed but training key %d did not", i)
+		}
+	}
+}
+
+// TestKeysIgnoreSpelling: key order, number spelling and comments do not
+// change any key.
+func TestKeysIgnoreSpelling(t *testing.T) {
+	respelled := strings.NewReplacer("1e-3", "0.001", "{steps: 10, batch: 8,", "{batch: 8, steps: 10.0,").Replace(spec) + "# comment\n"
+	a, b := load(t, spec), load(t, respelled)
+	if len(a.Artifacts) != len(b.Artifacts) {
+		t.Fatal("respelling changed the plan size")
+	}
+	for i := range a.Artifacts {
+		if a.Artifacts[i].Key != b.Artifacts[i].Key {
+			t.Fatalf("artifact %d (%s) key changed by respelling", i, a.Artifacts[i].Label)
+		}
+	}
+}
+
+// TestPlanSharesAcrossPoints: an axis of one method does not duplicate
+// the other method's trainings.
+func TestPlanSharesAcrossPoints(t *testing.T) {
+	p := load(t, spec, "training.optimizer.lr=1e-3", "methods[OT].sigma_min=[0, 0.1]")
+	// OT: 2 sigma × 2 seeds = 4; RF: 2 stages × 2 seeds = 4 (not 8).
+	if got := p.Count(KindTrain); got != 8 {
+		t.Fatalf("%d trainings, want 8", got)
+	}
+	for _, a := range p.Artifacts {
+		_, hasSigma := paramOf(a.Params, "method.sigma_min")
+		if m, _ := paramOf(a.Params, "method"); (m == "OT") != hasSigma {
+			t.Fatalf("%s: params %v: method.sigma_min belongs to OT rows only", a.Label, a.Params)
+		}
+	}
+}
+
+func paramOf(ps []results.Param, k string) (string, bool) {
+	for _, p := range ps {
+		if p.Key == k {
+			return p.Value, true
+		}
+	}
+	return "", false
+}
+
+func strip(rs []results.Run) string {
+	var b strings.Builder
+	for _, r := range rs {
+		var ms []results.Metric
+		for _, m := range r.Metrics {
+			if !strings.HasSuffix(m.Name, "_seconds") {
+				ms = append(ms, m)
+			}
+		}
+		r.Metrics = ms
+		j, _ := json.Marshal(r)
+		b.Write(j)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func run(t *testing.T, p *Plan, dir string, f *fake, jobs int, force bool) ([]results.Run, error) {
+	t.Helper()
+	st, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.cancel = cancel
+	return Run(ctx, p, st, f, Options{Jobs: jobs, Force: force})
+}
+
+// TestRunDeterministicAcrossJobs: the records do not depend on the number
+// of workers, and a second run computes nothing.
+func TestRunDeterministicAcrossJobs(t *testing.T) {
+	p := load(t, spec)
+	f1, f4 := &fake{}, &fake{}
+	dir := t.TempDir()
+	r1, err := run(t, p, dir, f1, 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r4, err := run(t, p, t.TempDir(), f4, 4, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strip(r1) != strip(r4) {
+		t.Fatal("records differ between -j 1 and -j 4")
+	}
+	if int(f1.calls.Load()) != len(p.Artifacts) {
+		t.Fatalf("computed %d artifacts, want %d", f1.calls.Load(), len(p.Artifacts))
+	}
+	for i, r := range r1 {
+		if r.Key != p.Artifacts[i].Key || r.Status != StatusOK {
+			t.Fatalf("record %d: key/status %s/%s, want plan order and ok", i, r.Key, r.Status)
+		}
+	}
+	again := &fake{}
+	r, err := run(t, p, dir, again, 2, false)
+	if err != nil || again.calls.Load() != 0 {
+		t.Fatalf("rerun computed %d artifacts (err %v), want 0", again.calls.Load(), err)
+	}
+	if strip(r) != strip(r1) {
+		t.Fatal("records read back from the store differ from the computed ones")
+	}
+	forced := &fake{}
+	if _, err := run(t, p, dir, forced, 2, true); err != nil || int(forced.calls.Load()) != len(p.Artifacts) {
+		t.Fatalf("-force computed %d, want %d", forced.calls.Load(), len(p.Artifacts))
+	}
+}
+
+// TestChangeRerunsOnlyDependents: a new step count computes exactly the
+// new evaluations.
+func TestChangeRerunsOnlyDependents(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := run(t, load(t, spec), dir, &fake{}, 2, false); err != nil {
+		t.Fatal(err)
+	}
+	f := &fake{}
+	p := load(t, spec, "evaluation.solvers=[{name: euler, steps: [1, 2, 4, 8]}, {name: rk4, steps: [2]}]")
+	if _, err := run(t, p, dir, f, 2, false); err != nil {
+		t.Fatal(err)
+	}
+	// One new eval (euler 8) per model: 12 models.
+	if got := f.calls.Load(); got != 12 {
+		t.Fatalf("computed %d artifacts after adding a step count, want 12", got)
+	}
+}
+
+// TestResumeAfterInterrupt cancels the run after a few artifacts, resumes,
+// and checks nothing completed is recomputed and the result equals a clean
+// run's.
+func TestResumeAfterInterrupt(t *testing.T) {
+	p := load(t, spec)
+	clean, err := run(t, p, t.TempDir(), &fake{}, 3, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	first := &fake{after: 10}
+	_, err = run(t, p, dir, first, 3, false)
+	if err != context.Canceled {
+		t.Fatalf("interrupted run returned %v, want context.Canceled", err)
+	}
+	st, _ := store.Open(dir)
+	stored := Cached(p, st)
+	if len(stored) < 10 || len(stored) >= len(p.Artifacts) {
+		t.Fatalf("%d artifacts stored after interrupting at 10 of %d", len(stored), len(p.Artifacts))
+	}
+	second := &fake{}
+	final, err := run(t, p, dir, second, 3, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range second.order {
+		if stored[k] {
+			t.Fatalf("artifact %s was stored but recomputed", k[:12])
+		}
+	}
+	if got, want := int(second.calls.Load()), len(p.Artifacts)-len(stored); got != want {
+		t.Fatalf("resume computed %d artifacts, want %d", got, want)
+	}
+	if strip(final) != strip(clean) {
+		t.Fatal("resumed results differ from a clean run")
+	}
+}
+
+// TestDivergedTrainingSkipsItsEvals: a failed training is stored as
+// failed, its evaluations are skipped, everything else completes.
+func TestDivergedTrainingSkipsItsEvals(t *testing.T) {
+	p := load(t, spec)
+	var bad *Artifact
+	for _, a := range p.Artifacts {
+		if a.Kind == KindTrain {
+			bad = a
+			break
+		}
+	}
+	f := &fake{diverge: func(a *Artifact) bool { return a == bad }}
+	dir := t.TempDir()
+	rs, err := run(t, p, dir, f, 2, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, r := range rs {
+		count[r.Status]++
+		if r.Key == bad.Key && (r.Status != StatusFailed || !strings.Contains(r.Error, "step 7")) {
+			t.Fatalf("diverged training recorded as %s %q", r.Status, r.Error)
+		}
+		if r.Parent == bad.Key && r.Status != StatusSkipped {
+			t.Fatalf("eval of a failed training has status %s", r.Status)
+		}
+	}
+	// The failed OT training has 4 evals and 1 modeleval.
+	if count[StatusFailed] != 1 || count[StatusSkipped] != 5 || count[StatusOK] != len(p.Artifacts)-6 {
+		t.Fatalf("status counts %v", count)
+	}
+	st, _ := store.Open(dir)
+	if r, ok, _ := st.Get(bad.Key); !ok || r.Status != StatusFailed {
+		t.Fatal("the diverged training was not stored as failed")
+	}
+}
+
+// TestStreamsIndependent: streams of different purposes or keys differ;
+// the same (key, purpose) repeats exactly.
+func TestStreamsIndependent(t *testing.T) {
+	a := Stream("k", "noise").Uint64()
+	if a != Stream("k", "noise").Uint64() {
+		t.Fatal("same stream, different values")
+	}
+	if a == Stream("k", "times").Uint64() || a == Stream("k2", "noise").Uint64() {
+		t.Fatal("distinct streams start alike")
+	}
+	// Mean of 1e5 uniforms is 0.5 ± ~0.001 (σ = 1/sqrt(12·1e5)); 5σ bound.
+	r, s := Stream("k", "u"), 0.0
+	for range 100000 {
+		s += r.Float64()
+	}
+	if m := s / 1e5; math.Abs(m-0.5) > 5/math.Sqrt(12e5) {
+		t.Fatalf("stream mean %g", m)
+	}
+	_ = fmt.Sprint()
+}
