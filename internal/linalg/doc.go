@@ -9,14 +9,16 @@
 //
 //	C ← op(A)·op(B) + 1·biasᵀ,
 //
-// the affine layer y = W·x + b of the MLP vector fields (MATH.md, model
-// section) applied to a batch stored one point per row.
+// the affine layer of the MLP vector fields (MATH.md §6: input d + 1, hidden
+// widths 64) on a batch stored one point per row, Y = X·W + 1·bᵀ.
 //
 // The product follows the blocked scheme of Goto and van de Geijn, "Anatomy of
 // High-Performance Matrix Multiplication", ACM TOMS 34(3), 2008, and its BLIS
-// refinement (Van Zee and van de Geijn, ACM TOMS 41(3), 2015): op(B) is packed
-// in kc×nr column panels, op(A) in mr×kc row panels, and a register-blocked
-// micro-kernel accumulates an mr×nr tile of C as a sequence of rank-1 updates
+// refinement (Van Zee and van de Geijn, ACM TOMS 41(3), 2015): op(B) is cut
+// in kc×nr column panels, op(A) in mr×kc row panels (packed contiguously, or
+// read in place by the assembly kernel when the layout allows), and a
+// register-blocked micro-kernel accumulates an mr×nr tile of C as a sequence
+// of rank-1 updates
 //
 //	Ĉ ← Ĉ + a_p·b_pᵀ,   p = 0, …, kc−1,
 //

@@ -5,10 +5,10 @@ import (
 	"sync"
 )
 
-// Blocking parameters (Goto and van de Geijn 2008, §6): a kc×nr panel of
-// packed B stays in L1 while the mr×kc panels of a packed mc×kc block of A
-// stream from L2; the kc×nc block of packed B lives in L2/L3. mc is a multiple
-// of both kernels' mr (6 and 4), nc of both nr (8 and 4).
+// Blocking parameters (Goto and van de Geijn 2008): a kc×nr panel of B stays
+// in L1 while the mr×kc panels of an mc×kc block of A stream from L2; the
+// kc×nc block of B lives in L2/L3. mc is a multiple of both kernels' mr (6 and
+// 4), nc of both nr (8 and 4).
 const (
 	kc = 256
 	mc = 96
@@ -116,6 +116,9 @@ func scale(m, n int, beta float64, c []float64, ldc int) {
 	}
 }
 
+// gemmBlocked is Gemm for m, n, k > 0 on the given micro-kernel: loops over
+// nc-wide column blocks, kc-deep slices of the inner dimension and mc-tall row
+// blocks, then over the nr×mr tiles of the block.
 func gemmBlocked(kern *kernel, transA, transB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	mr, nr := kern.mr, kern.nr
 	// A strided kernel reads full panels of A, and of B when it is not
