@@ -60,16 +60,20 @@ func reportGFLOPS(b *testing.B, bc benchCase) {
 	b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
-// BenchmarkGemm times Gemm (β = 1) on the dispatch this machine selects.
+// BenchmarkGemm times Gemm (β = 1, the dispatch this machine selects) as
+// "<shape>/linalg" next to gonum's blas64.Gemm on the same operands as
+// "<shape>/gonum", interleaved so both see the same machine load. gonum may
+// use GOMAXPROCS goroutines; Gemm always runs on one (compare at -cpu 1).
 func BenchmarkGemm(b *testing.B) {
 	for _, bc := range benchCases {
-		b.Run(bc.String(), func(b *testing.B) {
+		b.Run(bc.String()+"/linalg", func(b *testing.B) {
 			a, lda, bb, ldb, c := benchOperands(bc)
 			for b.Loop() {
 				Gemm(bc.ta, bc.tb, bc.m, bc.n, bc.k, a, lda, bb, ldb, 1, c, bc.n)
 			}
 			reportGFLOPS(b, bc)
 		})
+		b.Run(bc.String()+"/gonum", func(b *testing.B) { benchGonum(b, bc) })
 	}
 }
 
@@ -88,26 +92,22 @@ func BenchmarkGemmGo(b *testing.B) {
 	}
 }
 
-// BenchmarkGonumGemm is the baseline: gonum's blas64.Gemm on the same shapes.
-func BenchmarkGonumGemm(b *testing.B) {
-	for _, bc := range benchCases {
-		b.Run(bc.String(), func(b *testing.B) {
-			a, lda, bb, ldb, c := benchOperands(bc)
-			ta, tb := blas.NoTrans, blas.NoTrans
-			ar, ac, br, bcols := bc.m, bc.k, bc.k, bc.n
-			if bc.ta {
-				ta, ar, ac = blas.Trans, bc.k, bc.m
-			}
-			if bc.tb {
-				tb, br, bcols = blas.Trans, bc.n, bc.k
-			}
-			A := blas64.General{Rows: ar, Cols: ac, Stride: lda, Data: a}
-			B := blas64.General{Rows: br, Cols: bcols, Stride: ldb, Data: bb}
-			C := blas64.General{Rows: bc.m, Cols: bc.n, Stride: bc.n, Data: c}
-			for b.Loop() {
-				blas64.Gemm(ta, tb, 1, A, B, 1, C)
-			}
-			reportGFLOPS(b, bc)
-		})
+// benchGonum is the baseline: gonum's blas64.Gemm on bc's operands.
+func benchGonum(b *testing.B, bc benchCase) {
+	a, lda, bb, ldb, c := benchOperands(bc)
+	ta, tb := blas.NoTrans, blas.NoTrans
+	ar, ac, br, bcols := bc.m, bc.k, bc.k, bc.n
+	if bc.ta {
+		ta, ar, ac = blas.Trans, bc.k, bc.m
 	}
+	if bc.tb {
+		tb, br, bcols = blas.Trans, bc.n, bc.k
+	}
+	A := blas64.General{Rows: ar, Cols: ac, Stride: lda, Data: a}
+	B := blas64.General{Rows: br, Cols: bcols, Stride: ldb, Data: bb}
+	C := blas64.General{Rows: bc.m, Cols: bc.n, Stride: bc.n, Data: c}
+	for b.Loop() {
+		blas64.Gemm(ta, tb, 1, A, B, 1, C)
+	}
+	reportGFLOPS(b, bc)
 }
