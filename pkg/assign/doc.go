@@ -42,9 +42,12 @@
 // every column's cheapest row is one of the few points nearest the other
 // cloud, so most rows stay free and every search scans hundreds of rows.)
 // Distances that rounding would push below the current Dijkstra minimum are
-// clamped to it so that the search stays monotone. Worst-case time is O(n³);
-// measured cost and memory are in the package benchmarks. Memory is O(n)
-// beyond the cost matrix. Ties are broken by index and the queue is
+// clamped to it so that the search stays monotone. The augmentation phase is
+// O(n³) in the worst case; the auction is pseudo-polynomial (each bid lowers
+// a price by at least ε, so a phase needs at most O(n²·span/ε) bids in
+// theory, with ε ≥ 1e-9·span). Measured: two 2-D Gaussian clouds of 10,000
+// points take about 25 s on one core (≈ 140 bids per row), see the package
+// benchmarks. Memory is O(n) beyond the cost matrix. Ties are broken by index and the queue is
 // first-in first-out, so results are deterministic.
 //
 // [SqEuclidean] evaluates the squared Euclidean cost |x_i − y_j|² one row at a
