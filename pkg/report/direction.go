@@ -1,0 +1,129 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Direction says which way a metric improves.
+type Direction int
+
+const (
+	// Unranked metrics get no best marking.
+	Unranked Direction = iota
+	// LowerIsBetter: distances, NLL, straightness, NFE, losses, times.
+	LowerIsBetter
+	// HigherIsBetter: log-likelihoods.
+	HigherIsBetter
+)
+
+// String returns the phrase the report prints.
+func (d Direction) String() string {
+	switch d {
+	case LowerIsBetter:
+		return "lower is better"
+	case HigherIsBetter:
+		return "higher is better"
+	}
+	return "unranked"
+}
+
+// directions is the per-metric table behind MetricDirection, keyed by the
+// metric name's first "_"-separated word (so "nll_bpd" and "sw2_test"
+// follow "nll" and "sw2").
+var directions = []struct {
+	word string
+	dir  Direction
+}{
+	{"sw2", LowerIsBetter},
+	{"w2", LowerIsBetter},
+	{"mmd", LowerIsBetter},
+	{"nll", LowerIsBetter},
+	{"bpd", LowerIsBetter},
+	{"straightness", LowerIsBetter},
+	{"npe", LowerIsBetter},
+	{"nfe", LowerIsBetter},
+	{"loss", LowerIsBetter},
+	{"energy", LowerIsBetter},
+	{"loglik", HigherIsBetter},
+	{"logp", HigherIsBetter},
+	{"ll", HigherIsBetter},
+}
+
+// MetricDirection returns the direction of the named metric: names ending
+// in "_seconds" are wall times (lower is better); otherwise the name's
+// first "_"-separated word is looked up in a fixed table (sw2, w2, mmd,
+// nll, bpd, straightness, npe, nfe, loss, energy: lower; loglik, logp, ll:
+// higher). Any other name is Unranked.
+func MetricDirection(name string) Direction {
+	if isSeconds(name) {
+		return LowerIsBetter
+	}
+	word, _, _ := strings.Cut(name, "_")
+	for _, d := range directions {
+		if d.word == word {
+			return d.dir
+		}
+	}
+	return Unranked
+}
+
+// isSeconds reports whether a metric is a wall time, the only kind of value
+// allowed to differ between reruns.
+func isSeconds(name string) bool { return strings.HasSuffix(name, "_seconds") }
+
+// Figure names one kind of figure.
+type Figure string
+
+// The figures Write can draw.
+const (
+	// FigureSamples: scatter grids of samples over the test set, rows the
+	// methods, columns solver × steps, one grid per dataset.
+	FigureSamples Figure = "samples"
+	// FigureTrajectories: ODE paths of a few points through time.
+	FigureTrajectories Figure = "trajectories"
+	// FigureNFE: each quality metric against NFE (log x) with CI bands.
+	FigureNFE Figure = "nfe"
+	// FigureLoss: training loss curves, mean and CI band over seeds.
+	FigureLoss Figure = "loss"
+	// FigureDensity: log-density heat maps of likelihood models.
+	FigureDensity Figure = "density"
+)
+
+// AllFigures returns every figure, in the order the report shows them.
+func AllFigures() []Figure {
+	return []Figure{FigureSamples, FigureTrajectories, FigureNFE, FigureLoss, FigureDensity}
+}
+
+// ParseFigure returns the Figure named s, or an error listing the names.
+func ParseFigure(s string) (Figure, error) {
+	for _, f := range AllFigures() {
+		if string(f) == s {
+			return f, nil
+		}
+	}
+	names := make([]string, 0, 5)
+	for _, f := range AllFigures() {
+		names = append(names, string(f))
+	}
+	return "", fmt.Errorf("report: unknown figure %q (valid: %s)", s, strings.Join(names, ", "))
+}
+
+// figureSet returns the requested figures in report order.
+func (in *Input) figureSet() (map[Figure]bool, error) {
+	if in.Options.Figures == nil {
+		set := map[Figure]bool{}
+		for _, f := range AllFigures() {
+			set[f] = true
+		}
+		return set, nil
+	}
+	set := map[Figure]bool{}
+	for _, f := range in.Options.Figures {
+		if _, err := ParseFigure(string(f)); err != nil {
+			return nil, err
+		}
+		set[f] = true
+	}
+	return set, nil
+}

@@ -1,0 +1,98 @@
+// Package report turns the records of a results store (results.Run) into
+// what a researcher reads: report.md, runs.csv and figures/. It works from
+// the records and the files they reference alone, so `runexp report DIR`
+// can rebuild everything at any time, and it knows nothing of the
+// experiment package: the runner fills an Input.
+//
+// # Statistics (MATH.md §4: every metric is reported over seeds)
+//
+// Runs that differ only in the replicate axis SeedAxis form a group. For
+// each metric the group's n finite values x_1..x_n give, through
+// metrics.Summarize,
+//
+//	mean  x̄ = (1/n) Σ x_i
+//	std   s = sqrt( Σ (x_i − x̄)² / (n − 1) )
+//	CI95  x̄ ± h,   h = t_{0.975, n−1} · s / sqrt(n)   (Student's t)
+//
+// and a table cell reads "x̄ ± h (n)": h to two significant digits, x̄ to the
+// same decimal place; with n = 1 the cell is "x̄ (1)" and a warning says
+// there is no interval. Failed runs are left out and listed, with their
+// error and the step they reached (metric "failed_step" when present, else
+// len(Curve)·CurveEvery), and each group with failed seeds gets a warning.
+// The best mean of every column is bold, in the metric's Direction
+// (MetricDirection: distances, NLL, straightness, NFE, losses and times
+// lower; log-likelihoods higher). Options.Welch adds Welch's t test
+// (Welch 1947) between the best and second-best row of each column:
+//
+//	t  = (ā − b̄) / sqrt(s_a²/n_a + s_b²/n_b)
+//	df = (s_a²/n_a + s_b²/n_b)² / ( (s_a²/n_a)²/(n_a−1) + (s_b²/n_b)²/(n_b−1) )
+//
+// with the two-sided p-value (metrics.WelchTest).
+//
+// # report.md
+//
+// Title, description, what was run (run counts, the effective spec in a
+// collapsible <details> block, the provenance table), then one table per
+// (metric, kind): rows are the non-seed axes other than the column axes
+// (method × solver × steps, say), columns are the datasets (Options.Columns
+// overrides; without a dataset axis the evaluation setting solver · steps).
+// Then, when there is a steps axis, the quality-against-NFE tables: per
+// dataset, rows method × solver, columns the step counts, each cell the
+// quality metric (sw2, else w2, else mmd; Options.QualityMetric overrides)
+// with the mean NFE. Then the figures, the failed runs, the warnings (the
+// runs' own, failed seeds, n = 1, unreadable files) and the runs.csv layout.
+// Tables are GitHub Markdown rendered by tablewriter. Parameter values sort
+// numerically when both are numbers, else as strings; nothing depends on map
+// order or the order of Input.Runs, and nothing carries a time stamp beyond
+// the provenance given, so the same records give byte-identical report.md
+// and runs.csv (and, with the same gonum/plot, identical PNGs).
+//
+// # runs.csv
+//
+// Tidy long layout, one row per (run, metric) for every metric whose name
+// does not end in "_seconds":
+//
+//	kind,key,parent,<param keys…>,metric,value,status,error,<…_seconds>
+//
+// The param columns are the union of the runs' param keys in order of first
+// appearance over the sorted runs. Wall times (metrics named "*_seconds",
+// the only values allowed to differ between reruns) are not rows: each is a
+// trailing column of its own name, repeated on every row of its run. So
+// every column except those ending in "_seconds" is byte-identical across
+// reruns and worker counts. A run without other metrics (a failed run) has
+// one row with empty metric and value. Rows are sorted by kind (train,
+// pairs, eval), then the axis values in axis order, then metric name;
+// numbers are strconv.FormatFloat(v, 'g', -1, 64).
+//
+// # Figures (gonum/plot, PNG; SVG too for line figures with Options.SVG)
+//
+// One file per figure kind and dataset, figures/<kind>_<dataset>.png:
+//
+//   - samples: scatter grid, rows the methods (the non-seed axes other than
+//     dataset, solver, steps), columns solver × steps, samples (role
+//     "samples", an n×d .npy, first two coordinates) in blue over the test
+//     set (role "testset") in grey, at most Options.MaxScatterPoints (2000)
+//     of each, taken as every k-th row; the axes are the test set's box
+//     widened by 10%. The lowest seed of each cell stands for it.
+//   - trajectories: the same grid, drawing Options.TrajectoryLines (50) ODE
+//     paths from t = 0 to t = 1. A "trajectories" file holds K time points
+//     of n points in d dimensions as a 2-D .npy of K·n rows and d columns:
+//     row k·n + i is point i at time index k. K is the run's param
+//     "trajectory_times" (ParamTrajectoryTimes).
+//   - nfe: each quality metric against the mean NFE (log x; log y when all
+//     values are positive), one line per method × solver through the step
+//     counts, with the 95% confidence band shaded.
+//   - loss: training loss (Run.Curve), mean over seeds with a 95% band, curve
+//     point i at step (i + 1)·CurveEvery, at most 400 points per line.
+//   - density: heat maps of a model's log-density. A "density" file is a
+//     G_y × G_x .npy whose row i, column j is log p at the cell centre
+//     (x_j, y_i), x_j = xmin + (j + ½)(xmax − xmin)/G_x and likewise y_i, row
+//     0 at ymin; the square is the run's param "density_extent" =
+//     "xmin,xmax,ymin,ymax" (ParamDensityExtent). One colour scale per
+//     figure, from the highest value down 12 nats.
+//
+// Figures are small (96 dpi, panels of 1.3–2.1 inches) so a committed
+// report stays within a few MB. A file that is missing or malformed skips
+// its panel with a warning; it does not fail the report. Write overwrites
+// the files it produces and leaves any other file in figures/ alone.
+package report

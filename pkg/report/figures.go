@@ -1,0 +1,790 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/flowbench/flowbench/pkg/datasets"
+	"github.com/flowbench/flowbench/pkg/results"
+)
+
+// densityRange is how many nats below the highest log-density the heat
+// maps' colour scale reaches; lower values take the lowest colour.
+const densityRange = 12
+
+// maxCurvePoints caps the points of one loss curve (every k-th is kept).
+const maxCurvePoints = 400
+
+// npyData is one array read from the store, or why it could not be.
+type npyData struct {
+	data       []float64
+	rows, cols int
+	err        error
+}
+
+// figureWriter draws the figures into dir/figures and records them in b.
+type figureWriter struct {
+	b          *builder
+	dir, store string
+	npy        map[string]npyData // by path; a file is read once
+}
+
+func (fw *figureWriter) draw(figs map[Figure]bool) error {
+	steps := []struct {
+		fig  Figure
+		draw func(ds string) error
+	}{
+		{FigureSamples, fw.samples},
+		{FigureTrajectories, fw.trajectories},
+		{FigureNFE, fw.nfeCurves},
+		{FigureLoss, fw.lossCurves},
+		{FigureDensity, fw.density},
+	}
+	all := make([]*results.Run, len(fw.b.runs))
+	for i := range fw.b.runs {
+		all[i] = &fw.b.runs[i]
+	}
+	dss := fw.b.datasets(all)
+	for _, s := range steps {
+		if !figs[s.fig] {
+			continue
+		}
+		for _, ds := range dss {
+			if err := s.draw(ds); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// load reads a .npy file of the store, once.
+func (fw *figureWriter) load(path string) npyData {
+	if d, ok := fw.npy[path]; ok {
+		return d
+	}
+	var d npyData
+	f, err := os.Open(filepath.Join(fw.store, filepath.FromSlash(path)))
+	if err != nil {
+		d.err = err
+	} else {
+		d.data, d.rows, d.cols, d.err = datasets.ReadNPY(f)
+		f.Close()
+		if d.err != nil {
+			d.err = fmt.Errorf("%s: %w", path, d.err)
+		}
+	}
+	fw.npy[path] = d
+	return d
+}
+
+// fileOf returns the path of r's file with the given role.
+func fileOf(r *results.Run, role string) (string, bool) {
+	for _, f := range r.Files {
+		if f.Role == role {
+			return f.Path, true
+		}
+	}
+	return "", false
+}
+
+// panelSet is a grid of runs, one per (row, column), the lowest seed of
+// each group.
+type panelSet struct {
+	rowAxes, colAxes []string
+	rows, cols       [][]string
+	runs             map[string]*results.Run
+}
+
+// panels picks the successful runs of dataset ds that have a file of the
+// given role: rows are the non-seed axes other than dataset, solver and
+// steps; columns are solver × steps. The first run of a cell in report
+// order (the lowest seed) stands for it.
+func (fw *figureWriter) panels(ds, role string) *panelSet {
+	var runs []*results.Run
+	for i := range fw.b.runs {
+		r := &fw.b.runs[i]
+		if r.Status != "ok" {
+			continue
+		}
+		if _, ok := fileOf(r, role); ok {
+			runs = append(runs, r)
+		}
+	}
+	runs = filterDataset(runs, ds)
+	if len(runs) == 0 {
+		return nil
+	}
+	ps := &panelSet{runs: map[string]*results.Run{}}
+	ps.colAxes = present(runs, []string{SolverAxis, StepsAxis})
+	ps.rowAxes = present(runs, without(nonSeedAxes(fw.b.in.Axes), DatasetAxis, SolverAxis, StepsAxis))
+	var rows, cols [][]string
+	for _, r := range runs {
+		row, col := values(r, ps.rowAxes), values(r, ps.colAxes)
+		k := cellKey(row, col)
+		if _, ok := ps.runs[k]; ok {
+			continue
+		}
+		ps.runs[k] = r
+		rows, cols = append(rows, row), append(cols, col)
+	}
+	ps.rows, ps.cols = uniqueTuples(rows), uniqueTuples(cols)
+	return ps
+}
+
+func (ps *panelSet) at(row, col []string) *results.Run { return ps.runs[cellKey(row, col)] }
+
+// testset returns the 2-D test set of dataset ds (the first "testset" file
+// of its runs), or nil.
+func (fw *figureWriter) testset(ds string) *npyData {
+	for i := range fw.b.runs {
+		r := &fw.b.runs[i]
+		if v, _ := r.Get(DatasetAxis); ds != "" && v != ds {
+			continue
+		}
+		if p, ok := fileOf(r, RoleTestset); ok {
+			d := fw.load(p)
+			if d.err != nil {
+				fw.b.warn.add(runLabel(r, fw.b.in.Axes), "test set unreadable: "+d.err.Error(), "")
+				return nil
+			}
+			if d.cols < 2 || d.rows == 0 {
+				fw.b.warn.add(runLabel(r, fw.b.in.Axes), fmt.Sprintf("test set %s is %d×%d; the figures need at least 1 row and 2 columns", p, d.rows, d.cols), "")
+				return nil
+			}
+			return &d
+		}
+	}
+	return nil
+}
+
+// fileName turns a dataset name into a safe file-name part.
+func fileName(kind, ds string) string {
+	if ds == "" {
+		ds = "all"
+	}
+	clean := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
+			return r
+		}
+		return '_'
+	}, ds)
+	return kind + "_" + clean
+}
+
+func dsTitle(ds string) string {
+	if ds == "" {
+		return ""
+	}
+	return " — " + ds
+}
+
+// newPlot returns a plot with the report's small fonts.
+func newPlot() *plot.Plot {
+	p := plot.New()
+	small := vg.Points(7)
+	p.Title.TextStyle.Font.Size = vg.Points(8)
+	p.X.Label.TextStyle.Font.Size = small
+	p.Y.Label.TextStyle.Font.Size = small
+	p.X.Tick.Label.Font.Size = vg.Points(6)
+	p.Y.Tick.Label.Font.Size = vg.Points(6)
+	p.Legend.TextStyle.Font.Size = small
+	return p
+}
+
+// legendPlot is a tile holding only a legend.
+func legendPlot() *plot.Plot {
+	p := newPlot()
+	p.HideAxes()
+	p.Legend.Top = true
+	p.Legend.Left = true
+	return p
+}
+
+// figure is a grid of equal panels (nil tiles stay blank) and an optional
+// strip on the right for a legend or a colour bar.
+type figure struct {
+	plots     [][]*plot.Plot
+	panelW    vg.Length
+	panelH    vg.Length
+	strip     *plot.Plot
+	stripW    vg.Length
+	stripMaxH vg.Length // 0: the full height
+	name      string
+	svg       bool
+}
+
+func (f *figure) size() (w, h vg.Length) {
+	return f.panelW*vg.Length(len(f.plots[0])) + f.stripW, f.panelH * vg.Length(len(f.plots))
+}
+
+func (f *figure) render(c vg.CanvasSizer) {
+	dc := draw.New(c)
+	tiles := draw.Tiles{
+		Rows: len(f.plots), Cols: len(f.plots[0]),
+		PadX: vg.Millimeter, PadY: vg.Millimeter,
+		PadTop: vg.Millimeter, PadBottom: vg.Millimeter, PadLeft: vg.Millimeter, PadRight: 2 * vg.Millimeter,
+	}
+	canvases := plot.Align(f.plots, tiles, draw.Crop(dc, 0, -f.stripW, 0, 0))
+	for j, row := range f.plots {
+		for i, p := range row {
+			if p != nil {
+				p.Draw(canvases[j][i])
+			}
+		}
+	}
+	if f.strip != nil {
+		w, h := f.size()
+		sc := draw.Crop(dc, w-f.stripW, 0, 0, 0)
+		if f.stripMaxH > 0 && f.stripMaxH < h {
+			sc = draw.Crop(sc, 0, 0, h-f.stripMaxH, 0)
+		}
+		f.strip.Draw(sc)
+	}
+}
+
+// save renders f to figures/<name>.png, and .svg when f.svg is set, and
+// returns the paths relative to the report.
+func (fw *figureWriter) save(f *figure) (pngRel, svgRel string, err error) {
+	w, h := f.size()
+	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(fw.b.in.Options.dpi()))
+	f.render(img)
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
+		return "", "", fmt.Errorf("report: encoding %s.png: %w", f.name, err)
+	}
+	pngRel = FigureDir + "/" + f.name + ".png"
+	if err := writeFileAtomic(filepath.Join(fw.dir, filepath.FromSlash(pngRel)), buf.Bytes()); err != nil {
+		return "", "", err
+	}
+	if !f.svg {
+		return pngRel, "", nil
+	}
+	sc := vgsvg.New(w, h)
+	f.render(sc)
+	buf.Reset()
+	if _, err := sc.WriteTo(&buf); err != nil {
+		return "", "", fmt.Errorf("report: encoding %s.svg: %w", f.name, err)
+	}
+	svgRel = FigureDir + "/" + f.name + ".svg"
+	if err := writeFileAtomic(filepath.Join(fw.dir, filepath.FromSlash(svgRel)), buf.Bytes()); err != nil {
+		return "", "", err
+	}
+	return pngRel, svgRel, nil
+}
+
+// legendWidth is the strip width that fits the longest legend entry.
+func legendWidth(names []string) vg.Length {
+	longest := 0
+	for _, n := range names {
+		longest = max(longest, len([]rune(n)))
+	}
+	// About 3.6 pt per character at the 7 pt legend font, plus the
+	// thumbnail and margins.
+	return vg.Length(longest)*vg.Points(3.6) + vg.Points(40)
+}
+
+// logTicks marks a log axis at 1, 2 and 5 × 10^k (labelled) and the other
+// integers × 10^k (unlabelled), falling back to more labels, then to
+// linear ticks, when the range is narrow.
+type logTicks struct{}
+
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(lo > 0) || !(hi > lo) || math.IsInf(hi, 1) {
+		return plot.DefaultTicks{}.Ticks(lo, hi)
+	}
+	var ticks []plot.Tick
+	labelled := 0
+	for e := math.Floor(math.Log10(lo)); math.Pow(10, e) <= hi; e++ {
+		for m := 1; m <= 9; m++ {
+			v := float64(m) * math.Pow(10, e)
+			if v < lo || v > hi {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if m == 1 || m == 2 || m == 5 {
+				t.Label = strconv.FormatFloat(v, 'g', 6, 64)
+				labelled++
+			}
+			ticks = append(ticks, t)
+		}
+	}
+	if labelled >= 2 {
+		return ticks
+	}
+	for i := range ticks {
+		ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', 6, 64)
+	}
+	if len(ticks) >= 2 {
+		return ticks
+	}
+	return plot.DefaultTicks{}.Ticks(lo, hi)
+}
+
+// panelSide sizes the square panels of a grid with cols columns.
+func panelSide(cols int) vg.Length {
+	side := 14 * vg.Inch / vg.Length(max(cols, 1))
+	return min(max(side, 1.3*vg.Inch), 2.1*vg.Inch)
+}
+
+// xy2 takes the first two columns of every stride-th row of a rows×cols
+// array, at most limit rows, and returns the points inside box (nil: all)
+// and how many of the taken rows fell outside.
+func xy2(d []float64, rows, cols, limit int, box *bounds) (pts plotter.XYs, outside int) {
+	stride := max(1, (rows+limit-1)/limit)
+	pts = make(plotter.XYs, 0, rows/stride+1)
+	for i := 0; i < rows; i += stride {
+		x, y := d[i*cols], d[i*cols+1]
+		if box != nil && !box.contains(x, y) {
+			outside++
+			continue
+		}
+		pts = append(pts, plotter.XY{X: x, Y: y})
+	}
+	return pts, outside
+}
+
+// backdrop is the test set as a grey scatter.
+func backdrop(test *npyData, limit int, radius vg.Length) *plotter.Scatter {
+	pts, _ := xy2(test.data, test.rows, test.cols, limit, nil)
+	return scatter(pts, testsetColor, radius)
+}
+
+type bounds struct{ xmin, xmax, ymin, ymax float64 }
+
+func (b *bounds) contains(x, y float64) bool {
+	return x >= b.xmin && x <= b.xmax && y >= b.ymin && y <= b.ymax
+}
+
+// boundsOf is the box around the first two columns of d, widened by 10%
+// on each side.
+func boundsOf(d []float64, rows, cols int) *bounds {
+	b := &bounds{math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)}
+	for i := range rows {
+		x, y := d[i*cols], d[i*cols+1]
+		if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) {
+			continue
+		}
+		b.xmin, b.xmax = min(b.xmin, x), max(b.xmax, x)
+		b.ymin, b.ymax = min(b.ymin, y), max(b.ymax, y)
+	}
+	if b.xmin > b.xmax {
+		return nil
+	}
+	px, py := 0.1*(b.xmax-b.xmin)+1e-9, 0.1*(b.ymax-b.ymin)+1e-9
+	return &bounds{b.xmin - px, b.xmax + px, b.ymin - py, b.ymax + py}
+}
+
+func (b *bounds) apply(p *plot.Plot) {
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = b.xmin, b.xmax, b.ymin, b.ymax
+}
+
+var (
+	testsetColor = color.NRGBA{R: 175, G: 175, B: 175, A: 255}
+	sampleColor  = color.NRGBA{R: 31, G: 119, B: 180, A: 140}
+	pathColor    = color.NRGBA{R: 31, G: 119, B: 180, A: 150}
+	startColor   = color.NRGBA{R: 60, G: 60, B: 60, A: 255}
+	endColor     = color.NRGBA{R: 214, G: 39, B: 40, A: 255}
+)
+
+func scatter(pts plotter.XYs, c color.Color, radius vg.Length) *plotter.Scatter {
+	s, err := plotter.NewScatter(pts)
+	if err != nil {
+		panic("report: " + err.Error())
+	}
+	s.GlyphStyle = draw.GlyphStyle{Color: c, Radius: radius, Shape: draw.CircleGlyph{}}
+	return s
+}
+
+// labelGrid puts column titles on the top row and row labels on the first
+// column of a panel grid.
+func labelGrid(plots [][]*plot.Plot, ps *panelSet) {
+	for j, row := range ps.rows {
+		for i, col := range ps.cols {
+			p := plots[j][i]
+			if p == nil {
+				continue
+			}
+			if j == 0 {
+				p.Title.Text = label(ps.colAxes, col)
+			}
+			if i == 0 {
+				p.Y.Label.Text = label(ps.rowAxes, row)
+			}
+		}
+	}
+}
+
+// samples draws the sample scatter grid of dataset ds.
+func (fw *figureWriter) samples(ds string) error {
+	ps := fw.panels(ds, RoleSamples)
+	if ps == nil {
+		return nil
+	}
+	limit := fw.b.in.Options.maxScatter()
+	test := fw.testset(ds)
+	var box *bounds
+	if test != nil {
+		box = boundsOf(test.data, test.rows, test.cols)
+	}
+	plots := make([][]*plot.Plot, len(ps.rows))
+	dropped := 0
+	for j, row := range ps.rows {
+		plots[j] = make([]*plot.Plot, len(ps.cols))
+		for i, col := range ps.cols {
+			r := ps.at(row, col)
+			if r == nil {
+				continue
+			}
+			path, _ := fileOf(r, RoleSamples)
+			d := fw.load(path)
+			if d.err != nil || d.cols < 2 || d.rows == 0 {
+				fw.sampleProblem(r, path, d)
+				continue
+			}
+			p := newPlot()
+			if test != nil {
+				p.Add(backdrop(test, limit, 0.6))
+			}
+			pb := box
+			if pb == nil {
+				pb = boundsOf(d.data, d.rows, d.cols)
+			}
+			pts, out := xy2(d.data, d.rows, d.cols, limit, pb)
+			dropped += out
+			p.Add(scatter(pts, sampleColor, 0.8))
+			if pb != nil {
+				pb.apply(p)
+			}
+			plots[j][i] = p
+		}
+	}
+	if !anyPlot(plots) {
+		return nil
+	}
+	labelGrid(plots, ps)
+	side := panelSide(len(ps.cols))
+	png, _, err := fw.save(&figure{plots: plots, panelW: side, panelH: side, name: fileName("samples", ds)})
+	if err != nil {
+		return err
+	}
+	caption := fmt.Sprintf("Samples (blue, at most %d per panel, every k-th point) over the held-out test set (grey), lowest seed of each cell; rows %s, columns %s.",
+		limit, axesPhrase(ps.rowAxes), axesPhrase(ps.colAxes))
+	if dropped > 0 {
+		caption += fmt.Sprintf(" %d drawn samples fell outside the test set's box and are not shown.", dropped)
+	}
+	fw.b.figures = append(fw.b.figures, figureRef{title: "Samples" + dsTitle(ds), caption: caption, png: png})
+	return nil
+}
+
+func (fw *figureWriter) sampleProblem(r *results.Run, path string, d npyData) {
+	msg := fmt.Sprintf("figure skipped: %s is %d×%d; the figure needs at least 1 row and 2 columns", path, d.rows, d.cols)
+	if d.err != nil {
+		msg = "figure skipped: " + d.err.Error()
+	}
+	fw.b.warn.add(runLabel(r, fw.b.in.Axes), msg, "")
+}
+
+func anyPlot(plots [][]*plot.Plot) bool {
+	for _, row := range plots {
+		for _, p := range row {
+			if p != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func axesPhrase(axes []string) string {
+	if len(axes) == 0 {
+		return "(none)"
+	}
+	return strings.Join(axes, " × ")
+}
+
+// trajectories draws a few ODE paths per run of dataset ds.
+func (fw *figureWriter) trajectories(ds string) error {
+	ps := fw.panels(ds, RoleTrajectories)
+	if ps == nil {
+		return nil
+	}
+	lines := fw.b.in.Options.trajLines()
+	limit := fw.b.in.Options.maxScatter()
+	test := fw.testset(ds)
+	plots := make([][]*plot.Plot, len(ps.rows))
+	for j, row := range ps.rows {
+		plots[j] = make([]*plot.Plot, len(ps.cols))
+		for i, col := range ps.cols {
+			r := ps.at(row, col)
+			if r == nil {
+				continue
+			}
+			path, _ := fileOf(r, RoleTrajectories)
+			d := fw.load(path)
+			if d.err != nil || d.cols < 2 || d.rows == 0 {
+				fw.sampleProblem(r, path, d)
+				continue
+			}
+			ks, _ := r.Get(ParamTrajectoryTimes)
+			K, err := strconv.Atoi(ks)
+			if err != nil || K < 2 || d.rows%K != 0 {
+				fw.b.warn.add(runLabel(r, fw.b.in.Axes), fmt.Sprintf("trajectory figure skipped: param %s = %q must be an integer K ≥ 2 dividing the %d rows of %s",
+					ParamTrajectoryTimes, ks, d.rows, path), "")
+				continue
+			}
+			n := d.rows / K
+			p := newPlot()
+			if test != nil {
+				p.Add(backdrop(test, limit, 0.5))
+			}
+			m := min(lines, n)
+			stride := n / m
+			var starts, ends plotter.XYs
+			for t := range m {
+				idx := t * stride
+				path := make(plotter.XYs, K)
+				for k := range K {
+					o := (k*n + idx) * d.cols
+					path[k] = plotter.XY{X: d.data[o], Y: d.data[o+1]}
+				}
+				l, err := plotter.NewLine(path)
+				if err != nil { // a non-finite point: skip this path
+					continue
+				}
+				l.LineStyle = draw.LineStyle{Color: pathColor, Width: vg.Points(0.6)}
+				p.Add(l)
+				starts = append(starts, path[0])
+				ends = append(ends, path[K-1])
+			}
+			p.Add(scatter(starts, startColor, 1), scatter(ends, endColor, 1.2))
+			if box := boundsOf(d.data, d.rows, d.cols); box != nil {
+				box.apply(p)
+			}
+			plots[j][i] = p
+		}
+	}
+	if !anyPlot(plots) {
+		return nil
+	}
+	labelGrid(plots, ps)
+	side := panelSide(len(ps.cols))
+	png, _, err := fw.save(&figure{plots: plots, panelW: side, panelH: side, name: fileName("trajectories", ds)})
+	if err != nil {
+		return err
+	}
+	caption := fmt.Sprintf("ODE trajectories of %d points from t = 0 (dark grey dots) to t = 1 (red dots) over the test set (light grey); rows %s, columns %s. Each trajectories file holds K time points × n points × d stacked as K·n rows of d (row k·n + i is point i at time index k), K given by the run's param `%s`.",
+		lines, axesPhrase(ps.rowAxes), axesPhrase(ps.colAxes), ParamTrajectoryTimes)
+	fw.b.figures = append(fw.b.figures, figureRef{title: "Trajectories" + dsTitle(ds), caption: caption, png: png})
+	return nil
+}
+
+// series is one line of a curve figure with its confidence band.
+type series struct {
+	name       string
+	colorIdx   int
+	dashIdx    int
+	x, y       []float64
+	lo, hi     []float64 // NaN where the band is undefined
+	withPoints bool
+}
+
+// seriesStyles gives each row a colour by its first axis value (the
+// method) and a dash pattern by the rest (e.g. the solver).
+func seriesStyles(rows [][]string) (colors, dashes []int) {
+	var firsts, rests []string
+	for _, r := range rows {
+		f, rest := "", ""
+		if len(r) > 0 {
+			f, rest = r[0], tupleKey(r[1:])
+		}
+		ci, di := slices.Index(firsts, f), slices.Index(rests, rest)
+		if ci < 0 {
+			ci = len(firsts)
+			firsts = append(firsts, f)
+		}
+		if di < 0 {
+			di = len(rests)
+			rests = append(rests, rest)
+		}
+		colors, dashes = append(colors, ci), append(dashes, di)
+	}
+	return colors, dashes
+}
+
+// linePlot draws series onto p (log axes when asked and possible) and adds
+// to leg the entries it does not hold yet.
+func linePlot(p, leg *plot.Plot, inLegend map[string]bool, ss []series, logX, logY bool) {
+	// A log axis needs positive values spanning a range: a single value
+	// would be padded by ±1 by gonum/plot, possibly to zero.
+	logOK := func(f func(s series) []float64) bool {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, s := range ss {
+			for _, v := range f(s) {
+				if !math.IsNaN(v) {
+					lo, hi = min(lo, v), max(hi, v)
+				}
+			}
+		}
+		return lo > 0 && hi > lo && !math.IsInf(hi, 1)
+	}
+	if logX && logOK(func(s series) []float64 { return s.x }) {
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
+	}
+	if logY && logOK(func(s series) []float64 { return append(append(slices.Clone(s.y), s.lo...), s.hi...) }) {
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks{}
+	}
+	for _, s := range ss {
+		c := plotutil.Color(s.colorIdx)
+		var band []plotter.XY
+		for i := range s.x {
+			if !math.IsNaN(s.lo[i]) {
+				band = append(band, plotter.XY{X: s.x[i], Y: s.lo[i]})
+			}
+		}
+		for i := len(s.x) - 1; i >= 0; i-- {
+			if !math.IsNaN(s.hi[i]) {
+				band = append(band, plotter.XY{X: s.x[i], Y: s.hi[i]})
+			}
+		}
+		if len(band) >= 4 {
+			poly, err := plotter.NewPolygon(plotter.XYs(band))
+			if err == nil {
+				r, g, b, _ := c.RGBA()
+				poly.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 50}
+				poly.LineStyle.Width = 0
+				p.Add(poly)
+			}
+		}
+		pts := make(plotter.XYs, len(s.x))
+		for i := range s.x {
+			pts[i] = plotter.XY{X: s.x[i], Y: s.y[i]}
+		}
+		l, err := plotter.NewLine(pts)
+		if err != nil {
+			continue
+		}
+		l.LineStyle = draw.LineStyle{Color: c, Width: vg.Points(1.2), Dashes: plotutil.Dashes(s.dashIdx)}
+		p.Add(l)
+		thumbs := []plot.Thumbnailer{l}
+		if s.withPoints {
+			sc := scatter(pts, c, 1.8)
+			sc.GlyphStyle.Shape = plotutil.Shape(s.dashIdx)
+			p.Add(sc)
+			thumbs = append(thumbs, sc)
+		}
+		if !inLegend[s.name] {
+			inLegend[s.name] = true
+			leg.Legend.Add(s.name, thumbs...)
+		}
+	}
+}
+
+// nfeCurves draws every quality metric of dataset ds against NFE.
+func (fw *figureWriter) nfeCurves(ds string) error {
+	evals := filterDataset(fw.b.okRuns("eval"), ds)
+	if len(evals) == 0 || !slices.Contains(fw.b.in.Axes, StepsAxis) {
+		return nil
+	}
+	rowAxes := present(evals, without(nonSeedAxes(fw.b.in.Axes), DatasetAxis, StepsAxis))
+	colAxes := []string{StepsAxis}
+	nfe := fw.b.aggregate("eval", NFEMetric, evals, rowAxes, colAxes)
+	if len(nfe.cells) == 0 {
+		return nil
+	}
+	var metricsDrawn []string
+	var row []*plot.Plot
+	leg, inLegend := legendPlot(), map[string]bool{}
+	// Styles follow the rows of the NFE grid, so a line looks the same in
+	// every panel.
+	colors, dashes := seriesStyles(nfe.rows)
+	style := func(r []string) (int, int) {
+		i := slices.IndexFunc(nfe.rows, func(x []string) bool { return slices.Equal(x, r) })
+		if i < 0 {
+			return len(nfe.rows), 0
+		}
+		return colors[i], dashes[i]
+	}
+	for _, m := range fw.b.metricNames() {
+		if m == NFEMetric || isSeconds(m) {
+			continue
+		}
+		g := fw.b.aggregate("eval", m, evals, rowAxes, colAxes)
+		if len(g.cells) == 0 {
+			continue
+		}
+		var ss []series
+		for _, r := range g.rows {
+			ci, di := style(r)
+			s := series{name: label(rowAxes, r), colorIdx: ci, dashIdx: di, withPoints: true}
+			type pt struct{ x, y, lo, hi float64 }
+			var pts []pt
+			for _, col := range g.cols {
+				c, n := g.at(r, col), nfe.at(r, col)
+				if c == nil || n == nil {
+					continue
+				}
+				lo, hi := c.sum.CI95Lo, c.sum.CI95Hi
+				if c.sum.N < 2 {
+					lo, hi = math.NaN(), math.NaN()
+				}
+				pts = append(pts, pt{n.sum.Mean, c.sum.Mean, lo, hi})
+			}
+			if len(pts) == 0 {
+				continue
+			}
+			slices.SortStableFunc(pts, func(a, b pt) int { return compareFloat(a.x, b.x) })
+			for _, q := range pts {
+				s.x, s.y, s.lo, s.hi = append(s.x, q.x), append(s.y, q.y), append(s.lo, q.lo), append(s.hi, q.hi)
+			}
+			ss = append(ss, s)
+		}
+		if len(ss) == 0 {
+			continue
+		}
+		p := newPlot()
+		p.Title.Text = m
+		p.X.Label.Text = "NFE"
+		linePlot(p, leg, inLegend, ss, true, true)
+		row = append(row, p)
+		metricsDrawn = append(metricsDrawn, m)
+	}
+	if len(row) == 0 {
+		return nil
+	}
+	png, svg, err := fw.save(&figure{plots: [][]*plot.Plot{row}, panelW: 2.4 * vg.Inch, panelH: 2.2 * vg.Inch,
+		strip: leg, stripW: legendWidth(slices.Sorted(maps.Keys(inLegend))), name: fileName("nfe", ds), svg: fw.b.in.Options.SVG})
+	if err != nil {
+		return err
+	}
+	caption := fmt.Sprintf("%s against the mean NFE (log axis; log y where every value is positive): one line per %s, one point per step count, mean over seeds with a shaded 95%% confidence band.",
+		strings.Join(metricsDrawn, ", "), axesPhrase(rowAxes))
+	fw.b.figures = append(fw.b.figures, figureRef{title: "Quality against NFE" + dsTitle(ds), caption: caption, png: png, svg: svg})
+	return nil
+}
+
+func compareFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

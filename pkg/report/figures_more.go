@@ -1,0 +1,222 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/flowbench/flowbench/pkg/metrics"
+	"github.com/flowbench/flowbench/pkg/results"
+)
+
+// lossCurves draws the training loss of dataset ds: one line per group of
+// training runs that differ only in seed, mean over seeds with a 95% band.
+func (fw *figureWriter) lossCurves(ds string) error {
+	var trains []*results.Run
+	for _, r := range filterDataset(fw.b.okRuns("train"), ds) {
+		if len(r.Curve) > 0 && r.CurveEvery > 0 {
+			trains = append(trains, r)
+		}
+	}
+	if len(trains) == 0 {
+		return nil
+	}
+	rowAxes := present(trains, without(nonSeedAxes(fw.b.in.Axes), DatasetAxis))
+	var rows [][]string
+	groups := map[string][]*results.Run{}
+	for _, r := range trains {
+		row := values(r, rowAxes)
+		k := tupleKey(row)
+		if groups[k] == nil {
+			rows = append(rows, row)
+		}
+		groups[k] = append(groups[k], r)
+	}
+	rows = uniqueTuples(rows)
+	colors, dashes := seriesStyles(rows)
+	var ss []series
+	for ri, row := range rows {
+		runs := groups[tupleKey(row)]
+		every := runs[0].CurveEvery
+		length := 0
+		for _, r := range runs {
+			if r.CurveEvery != every {
+				fw.b.warn.add(runLabel(r, fw.b.in.Axes), fmt.Sprintf("loss curve every %d steps, not %d like its seed group; left out of the loss figure", r.CurveEvery, every), "")
+				continue
+			}
+			length = max(length, len(r.Curve))
+		}
+		stride := max(1, (length+maxCurvePoints-1)/maxCurvePoints)
+		s := series{name: label(rowAxes, row), colorIdx: colors[ri], dashIdx: dashes[ri]}
+		xs := make([]float64, 0, len(runs))
+		for i := 0; i < length; i += stride {
+			xs = xs[:0]
+			for _, r := range runs {
+				if r.CurveEvery == every && i < len(r.Curve) && !math.IsNaN(r.Curve[i]) && !math.IsInf(r.Curve[i], 0) {
+					xs = append(xs, r.Curve[i])
+				}
+			}
+			if len(xs) == 0 {
+				continue
+			}
+			sum := metrics.Summarize(xs)
+			lo, hi := sum.CI95Lo, sum.CI95Hi
+			if sum.N < 2 {
+				lo, hi = math.NaN(), math.NaN()
+			}
+			s.x = append(s.x, float64((i+1)*every))
+			s.y, s.lo, s.hi = append(s.y, sum.Mean), append(s.lo, lo), append(s.hi, hi)
+		}
+		if len(s.x) > 0 {
+			ss = append(ss, s)
+		}
+	}
+	if len(ss) == 0 {
+		return nil
+	}
+	p, leg := newPlot(), legendPlot()
+	p.Title.Text = "training loss"
+	p.X.Label.Text = "step"
+	linePlot(p, leg, map[string]bool{}, ss, false, true)
+	var names []string
+	for _, s := range ss {
+		names = append(names, s.name)
+	}
+	png, svg, err := fw.save(&figure{plots: [][]*plot.Plot{{p}}, panelW: 3.4 * vg.Inch, panelH: 2.4 * vg.Inch,
+		strip: leg, stripW: legendWidth(names), name: fileName("loss", ds), svg: fw.b.in.Options.SVG})
+	if err != nil {
+		return err
+	}
+	caption := fmt.Sprintf("Training loss, one line per %s: mean over seeds with a shaded 95%% confidence band; curve point i is plotted at step (i + 1) × curve_every (log y where every value is positive).",
+		axesPhrase(rowAxes))
+	fw.b.figures = append(fw.b.figures, figureRef{title: "Training loss" + dsTitle(ds), caption: caption, png: png, svg: svg})
+	return nil
+}
+
+// densityGrid is a log-density grid as a plotter.GridXYZ: row i of the
+// file is y_i, column j is x_j, at cell centres of the extent.
+type densityGrid struct {
+	data       []float64
+	gy, gx     int
+	xmin, xmax float64
+	ymin, ymax float64
+}
+
+func (g *densityGrid) Dims() (c, r int) { return g.gx, g.gy }
+func (g *densityGrid) Z(c, r int) float64 {
+	return g.data[r*g.gx+c]
+}
+func (g *densityGrid) X(c int) float64 {
+	return g.xmin + (float64(c)+0.5)*(g.xmax-g.xmin)/float64(g.gx)
+}
+func (g *densityGrid) Y(r int) float64 {
+	return g.ymin + (float64(r)+0.5)*(g.ymax-g.ymin)/float64(g.gy)
+}
+
+// parseExtent reads "xmin,xmax,ymin,ymax".
+func parseExtent(s string) ([4]float64, error) {
+	var e [4]float64
+	parts := strings.Split(s, ",")
+	if len(parts) != 4 {
+		return e, fmt.Errorf("param %s = %q: want \"xmin,xmax,ymin,ymax\"", ParamDensityExtent, s)
+	}
+	for i, p := range parts {
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return e, fmt.Errorf("param %s = %q: %q is not a finite number", ParamDensityExtent, s, p)
+		}
+		e[i] = v
+	}
+	if e[0] >= e[1] || e[2] >= e[3] {
+		return e, fmt.Errorf("param %s = %q: want xmin < xmax and ymin < ymax", ParamDensityExtent, s)
+	}
+	return e, nil
+}
+
+// density draws the log-density heat maps of dataset ds on one colour
+// scale: from the highest value over all panels down densityRange nats.
+func (fw *figureWriter) density(ds string) error {
+	ps := fw.panels(ds, RoleDensity)
+	if ps == nil {
+		return nil
+	}
+	grids := map[string]*densityGrid{}
+	top := math.Inf(-1)
+	for _, row := range ps.rows {
+		for _, col := range ps.cols {
+			r := ps.at(row, col)
+			if r == nil {
+				continue
+			}
+			path, _ := fileOf(r, RoleDensity)
+			d := fw.load(path)
+			if d.err == nil && d.rows*d.cols == 0 {
+				d.err = fmt.Errorf("%s is an empty grid", path)
+			}
+			if d.err != nil {
+				fw.b.warn.add(runLabel(r, fw.b.in.Axes), "density figure skipped: "+d.err.Error(), "")
+				continue
+			}
+			ext, _ := r.Get(ParamDensityExtent)
+			e, err := parseExtent(ext)
+			if err != nil {
+				fw.b.warn.add(runLabel(r, fw.b.in.Axes), "density figure skipped: "+err.Error(), "")
+				continue
+			}
+			g := &densityGrid{data: d.data, gy: d.rows, gx: d.cols, xmin: e[0], xmax: e[1], ymin: e[2], ymax: e[3]}
+			for _, v := range d.data {
+				if !math.IsNaN(v) && !math.IsInf(v, 0) {
+					top = max(top, v)
+				}
+			}
+			grids[cellKey(row, col)] = g
+		}
+	}
+	if len(grids) == 0 || math.IsInf(top, -1) {
+		return nil
+	}
+	cmap := moreland.ExtendedBlackBody()
+	cmap.SetMin(top - densityRange)
+	cmap.SetMax(top)
+	pal := cmap.Palette(128)
+	cols := pal.Colors()
+	plots := make([][]*plot.Plot, len(ps.rows))
+	for j, row := range ps.rows {
+		plots[j] = make([]*plot.Plot, len(ps.cols))
+		for i, col := range ps.cols {
+			g := grids[cellKey(row, col)]
+			if g == nil {
+				continue
+			}
+			hm := plotter.NewHeatMap(g, pal)
+			hm.Min, hm.Max = top-densityRange, top
+			hm.Underflow, hm.Overflow, hm.NaN = cols[0], cols[len(cols)-1], cols[0]
+			hm.Rasterized = true
+			p := newPlot()
+			p.Add(hm)
+			p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = g.xmin, g.xmax, g.ymin, g.ymax
+			plots[j][i] = p
+		}
+	}
+	labelGrid(plots, ps)
+	bar := newPlot()
+	bar.Add(&plotter.ColorBar{ColorMap: cmap, Vertical: true})
+	bar.HideX()
+	bar.Y.Label.Text = "log density (nats)"
+	side := panelSide(len(ps.cols))
+	png, _, err := fw.save(&figure{plots: plots, panelW: side, panelH: side, strip: bar, stripW: 0.9 * vg.Inch,
+		stripMaxH: min(side, 2*vg.Inch), name: fileName("density", ds)})
+	if err != nil {
+		return err
+	}
+	caption := fmt.Sprintf("Model log-density on a grid, lowest seed of each cell; rows %s, columns %s; one colour scale from the highest value down %d nats (lower values take the darkest colour). A density file is a G_y × G_x .npy: row i, column j holds log p at the cell centre (x_j, y_i) of the square given by the run's param `%s` = \"xmin,xmax,ymin,ymax\", row 0 at ymin.",
+		axesPhrase(ps.rowAxes), axesPhrase(ps.colAxes), densityRange, ParamDensityExtent)
+	fw.b.figures = append(fw.b.figures, figureRef{title: "Log-density" + dsTitle(ds), caption: caption, png: png})
+	return nil
+}

@@ -1,0 +1,135 @@
+package report
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/flowbench/flowbench/pkg/results"
+)
+
+// kindRank orders kinds as the pipeline runs them; unknown kinds follow,
+// alphabetically.
+func kindRank(kind string) int {
+	switch kind {
+	case "train":
+		return 0
+	case "pairs":
+		return 1
+	case "eval":
+		return 2
+	}
+	return 3
+}
+
+func compareKind(a, b string) int {
+	if c := kindRank(a) - kindRank(b); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
+}
+
+// compareValue orders two parameter values: numerically when both parse
+// as numbers (so seed 2 precedes seed 10), otherwise as strings. An absent
+// value ("") sorts first.
+func compareValue(a, b string) int {
+	if a == b {
+		return 0
+	}
+	fa, ea := strconv.ParseFloat(a, 64)
+	fb, eb := strconv.ParseFloat(b, 64)
+	if ea == nil && eb == nil && fa != fb {
+		if fa < fb {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
+// compareTuples orders value tuples element by element.
+func compareTuples(a, b []string) int {
+	for i := range min(len(a), len(b)) {
+		if c := compareValue(a[i], b[i]); c != 0 {
+			return c
+		}
+	}
+	return len(a) - len(b)
+}
+
+// values returns r's values for axes, "" where r lacks one.
+func values(r *results.Run, axes []string) []string {
+	out := make([]string, len(axes))
+	for i, a := range axes {
+		out[i], _ = r.Get(a)
+	}
+	return out
+}
+
+// sortRuns returns a copy of runs in the report's deterministic order: by
+// kind (train, pairs, eval), then the axis values in axis order, then every
+// param in the run's own order, then the key, then status and error. The
+// result does not depend on the input order.
+func sortRuns(runs []results.Run, axes []string) []results.Run {
+	out := slices.Clone(runs)
+	slices.SortStableFunc(out, func(a, b results.Run) int {
+		if c := compareKind(a.Kind, b.Kind); c != 0 {
+			return c
+		}
+		if c := compareTuples(values(&a, axes), values(&b, axes)); c != 0 {
+			return c
+		}
+		if c := slices.CompareFunc(a.Params, b.Params, func(x, y results.Param) int {
+			if c := strings.Compare(x.Key, y.Key); c != 0 {
+				return c
+			}
+			return compareValue(x.Value, y.Value)
+		}); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Status, b.Status); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Error, b.Error)
+	})
+	return out
+}
+
+// uniqueTuples returns the distinct tuples in sorted order.
+func uniqueTuples(ts [][]string) [][]string {
+	out := slices.Clone(ts)
+	slices.SortFunc(out, compareTuples)
+	return slices.CompactFunc(out, slices.Equal)
+}
+
+func tupleKey(t []string) string { return strings.Join(t, "\x00") }
+
+// label renders axis=value pairs, skipping absent values.
+func label(axes, vals []string) string {
+	var parts []string
+	for i, a := range axes {
+		if vals[i] != "" {
+			parts = append(parts, a+"="+vals[i])
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// runLabel is "kind axis=value, …" for messages about one run.
+func runLabel(r *results.Run, axes []string) string {
+	l := label(axes, values(r, axes))
+	if l == "" {
+		return r.Kind + " " + shortKey(r.Key)
+	}
+	return r.Kind + " " + l
+}
+
+func shortKey(k string) string {
+	if len(k) > 12 {
+		return k[:12]
+	}
+	return k
+}

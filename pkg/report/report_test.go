@@ -1,0 +1,608 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"flag"
+	"image"
+	_ "image/png"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/flowbench/flowbench/pkg/results"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/report.golden.md")
+
+// writeFixture writes the synthetic store and its report into a fresh
+// directory and returns the directory and the runs.
+func writeFixture(t *testing.T, salt float64, edit func(*Input)) (string, []results.Run) {
+	t.Helper()
+	dir := t.TempDir()
+	runs := fixture(t, dir, salt)
+	in := fxInput(dir, runs)
+	if edit != nil {
+		edit(&in)
+	}
+	if err := Write(dir, in); err != nil {
+		t.Fatal(err)
+	}
+	return dir, runs
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// tQuantile975 is the 0.975 quantile of Student's t with nu degrees of
+// freedom, in the closed forms that exist for nu = 1 (Cauchy: tan(π(p−½)))
+// and nu = 2 ((2p−1)/√(2p(1−p))).
+func tQuantile975(t *testing.T, nu int) float64 {
+	const p = 0.975
+	switch nu {
+	case 1:
+		return math.Tan(math.Pi * (p - 0.5))
+	case 2:
+		return (2*p - 1) / math.Sqrt(2*p*(1-p))
+	}
+	t.Fatalf("no closed form for nu = %d", nu)
+	return 0
+}
+
+// expectedSW2 collects, straight from the runs, the sw2 values of every
+// successful evaluation, keyed by method/solver/steps/dataset.
+func expectedSW2(runs []results.Run) map[string][]float64 {
+	out := map[string][]float64{}
+	for i := range runs {
+		r := &runs[i]
+		v, ok := r.Metric("sw2")
+		if r.Kind != "eval" || r.Status != "ok" || !ok {
+			continue
+		}
+		m, _ := r.Get("method")
+		s, _ := r.Get("solver")
+		k, _ := r.Get("steps")
+		d, _ := r.Get("dataset")
+		out[m+"/"+s+"/"+k+"/"+d] = append(out[m+"/"+s+"/"+k+"/"+d], v)
+	}
+	return out
+}
+
+var cellRE = regexp.MustCompile(`^(\*\*)?(-?[0-9.]+) ± ([0-9.]+) \(([0-9]+)\)(\*\*)?$`)
+
+// decimalsTol is half a unit in the last printed decimal place.
+func decimalsTol(s string) float64 {
+	_, frac, _ := strings.Cut(s, ".")
+	return 0.5 * math.Pow(10, -float64(len(frac)))
+}
+
+func TestTableCells(t *testing.T) {
+	dir, runs := writeFixture(t, 0, nil)
+	md := readFile(t, filepath.Join(dir, ReportFile))
+	header, rows := mdTable(t, md, "### `sw2` — eval runs")
+	if want := []string{"method", "solver", "steps", "8gaussians", "moons"}; !slices.Equal(header, want) {
+		t.Fatalf("header %q, want %q", header, want)
+	}
+	// 2 methods × 2 solvers × 2 step counts.
+	if len(rows) != 8 {
+		t.Fatalf("%d rows, want 8", len(rows))
+	}
+	exp := expectedSW2(runs)
+	checked := 0
+	for _, row := range rows {
+		for ci, ds := range header[3:] {
+			cellText := row[3+ci]
+			m := cellRE.FindStringSubmatch(cellText)
+			if m == nil {
+				t.Fatalf("cell %q does not read mean ± hw (n)", cellText)
+			}
+			vals := exp[row[0]+"/"+row[1]+"/"+row[2]+"/"+ds]
+			n := len(vals)
+			mean := 0.0
+			for _, v := range vals {
+				mean += v
+			}
+			mean /= float64(n)
+			ss := 0.0
+			for _, v := range vals {
+				ss += (v - mean) * (v - mean)
+			}
+			hw := tQuantile975(t, n-1) * math.Sqrt(ss/float64(n-1)) / math.Sqrt(float64(n))
+			gotMean, _ := strconv.ParseFloat(m[2], 64)
+			gotHW, _ := strconv.ParseFloat(m[3], 64)
+			gotN, _ := strconv.Atoi(m[4])
+			if gotN != n {
+				t.Errorf("%v %s: n = %d, want %d", row[:3], ds, gotN, n)
+			}
+			// The printed numbers are rounded: allow half a unit in the
+			// last printed place (plus float slack).
+			if math.Abs(gotMean-mean) > decimalsTol(m[2])+1e-12 {
+				t.Errorf("%v %s: mean %s, want %.6g", row[:3], ds, m[2], mean)
+			}
+			if math.Abs(gotHW-hw) > decimalsTol(m[3])+1e-12 {
+				t.Errorf("%v %s: half-width %s, want %.6g", row[:3], ds, m[3], hw)
+			}
+			checked++
+		}
+	}
+	if checked != 16 {
+		t.Fatalf("checked %d cells, want 16", checked)
+	}
+}
+
+func TestBestMarking(t *testing.T) {
+	cases := []struct {
+		name     string
+		override bool
+		dir      Direction // the direction in effect
+	}{
+		{"default direction of sw2 (lower)", false, LowerIsBetter},
+		{"override to higher", true, HigherIsBetter},
+		{"override to unranked", true, Unranked},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir, runs := writeFixture(t, 0, func(in *Input) {
+				in.Options.Figures = []Figure{}
+				if c.override {
+					in.Options.Directions = map[string]Direction{"sw2": c.dir}
+				}
+			})
+			md := readFile(t, filepath.Join(dir, ReportFile))
+			header, rows := mdTable(t, md, "### `sw2` — eval runs")
+			exp := expectedSW2(runs)
+			mean := func(row []string, ds string) float64 {
+				vals := exp[row[0]+"/"+row[1]+"/"+row[2]+"/"+ds]
+				s := 0.0
+				for _, v := range vals {
+					s += v
+				}
+				return s / float64(len(vals))
+			}
+			for ci, ds := range header[3:] {
+				best := math.Inf(1)
+				if c.dir == HigherIsBetter {
+					best = math.Inf(-1)
+				}
+				for _, row := range rows {
+					if v := mean(row, ds); c.dir == HigherIsBetter && v > best || c.dir != HigherIsBetter && v < best {
+						best = v
+					}
+				}
+				bold := 0
+				for _, row := range rows {
+					isBold := strings.HasPrefix(row[3+ci], "**")
+					want := c.dir != Unranked && mean(row, ds) == best
+					if isBold != want {
+						t.Errorf("%s, row %v: bold %v, want %v", ds, row[:3], isBold, want)
+					}
+					if isBold {
+						bold++
+					}
+				}
+				if c.dir != Unranked && bold != 1 {
+					t.Errorf("%s: %d bold cells, want 1 (the fixture has no ties)", ds, bold)
+				}
+			}
+		})
+	}
+}
+
+// readCSV parses runs.csv into its header and rows.
+func readCSV(t *testing.T, path string) ([]string, [][]string) {
+	t.Helper()
+	recs, err := csv.NewReader(strings.NewReader(readFile(t, path))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs[0], recs[1:]
+}
+
+func TestCSVLayout(t *testing.T) {
+	dir, runs := writeFixture(t, 0, func(in *Input) { in.Options.Figures = []Figure{} })
+	header, rows := readCSV(t, filepath.Join(dir, CSVFile))
+	want := []string{"kind", "key", "parent", "method", "dataset", "seed", "solver", "steps",
+		ParamTrajectoryTimes, ParamDensityExtent, "metric", "value", "status", "error", "train_seconds", "eval_seconds"}
+	if !slices.Equal(header, want) {
+		t.Fatalf("header\n%q\nwant\n%q", header, want)
+	}
+	col := func(name string) int { return slices.Index(header, name) }
+
+	// The expected row order, built from the loops in sorted order:
+	// kinds train then eval, values ascending (numbers numerically),
+	// metrics by name, a failed run as one row without metric.
+	byKey := map[string]*results.Run{}
+	for i := range runs {
+		byKey[runs[i].Key] = &runs[i]
+	}
+	type rowID struct{ key, metric string }
+	var expect []rowID
+	methods, dss := slices.Sorted(slices.Values(fxMethods)), slices.Sorted(slices.Values(fxDatasets))
+	for _, m := range methods {
+		for _, ds := range dss {
+			for _, s := range fxSeeds {
+				k := "train-" + m + "-" + ds + "-" + s
+				if m+"/"+ds+"/"+s == fxFailed {
+					expect = append(expect, rowID{k, ""})
+				} else {
+					expect = append(expect, rowID{k, "loss_final"})
+				}
+			}
+		}
+	}
+	for _, m := range methods {
+		for _, ds := range dss {
+			for _, s := range fxSeeds {
+				for _, sol := range fxSolvers {
+					for _, st := range fxSteps {
+						k := "eval-train-" + m + "-" + ds + "-" + s + "-" + sol + "-" + strconv.Itoa(st)
+						if m+"/"+ds+"/"+s == fxFailed {
+							expect = append(expect, rowID{k, ""})
+							continue
+						}
+						for _, metric := range []string{"nfe", "sw2", "w2"} {
+							expect = append(expect, rowID{k, metric})
+						}
+					}
+				}
+			}
+		}
+	}
+	if len(rows) != len(expect) {
+		t.Fatalf("%d rows, want %d", len(rows), len(expect))
+	}
+	for i, row := range rows {
+		if row[col("key")] != expect[i].key || row[col("metric")] != expect[i].metric {
+			t.Fatalf("row %d is (%s, %s), want (%s, %s)", i, row[col("key")], row[col("metric")], expect[i].key, expect[i].metric)
+		}
+		r := byKey[row[col("key")]]
+		if row[col("status")] != r.Status || row[col("error")] != r.Error || row[col("kind")] != r.Kind || row[col("parent")] != r.Parent {
+			t.Errorf("row %d: kind/parent/status/error %q, run has %q %q %q %q", i, row[:3], r.Kind, r.Parent, r.Status, r.Error)
+		}
+		for _, p := range r.Params {
+			if row[col(p.Key)] != p.Value {
+				t.Errorf("row %d: %s = %q, want %q", i, p.Key, row[col(p.Key)], p.Value)
+			}
+		}
+		if m := expect[i].metric; m != "" {
+			v, _ := r.Metric(m)
+			got, err := strconv.ParseFloat(row[col("value")], 64)
+			if err != nil || math.Float64bits(got) != math.Float64bits(v) {
+				t.Errorf("row %d: value %q does not read back to %v", i, row[col("value")], v)
+			}
+		} else if row[col("value")] != "" {
+			t.Errorf("row %d: failed run has value %q", i, row[col("value")])
+		}
+		for _, sec := range []string{"train_seconds", "eval_seconds"} {
+			v, ok := r.Metric(sec)
+			got := row[col(sec)]
+			if ok != (got != "") || ok && got != strconv.FormatFloat(v, 'g', -1, 64) {
+				t.Errorf("row %d: %s = %q, run has %v (present %v)", i, sec, got, v, ok)
+			}
+		}
+	}
+}
+
+// listFiles returns every file under dir (relative paths, sorted) with its
+// bytes.
+func listFiles(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func shuffled(runs []results.Run, seed uint64) []results.Run {
+	out := slices.Clone(runs)
+	rng := rand.New(rand.NewPCG(seed, 99))
+	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+func TestDeterminism(t *testing.T) {
+	dir, runs := writeFixture(t, 0, nil)
+	first := listFiles(t, dir)
+
+	// The same records again, shuffled, into the same directory: every
+	// file, figures included, byte for byte.
+	in := fxInput(dir, shuffled(runs, 1))
+	if err := Write(dir, in); err != nil {
+		t.Fatal(err)
+	}
+	second := listFiles(t, dir)
+	if len(first) != len(second) {
+		t.Fatalf("%d files, then %d", len(first), len(second))
+	}
+	for name, b := range first {
+		if !bytes.Equal(b, second[name]) {
+			t.Errorf("%s differs between two writes of the same records", name)
+		}
+	}
+}
+
+func TestRerunDiffersOnlyInSeconds(t *testing.T) {
+	dirA, _ := writeFixture(t, 0, nil)
+	// A rerun: other wall times (salt), other order (another worker count).
+	dirB := t.TempDir()
+	runsB := fixture(t, dirB, 1.75)
+	if err := Write(dirB, fxInput(dirB, shuffled(runsB, 2))); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := readFile(t, filepath.Join(dirA, ReportFile)), readFile(t, filepath.Join(dirB, ReportFile)); a != b {
+		t.Errorf("report.md differs between reruns")
+	}
+	hA, rA := readCSV(t, filepath.Join(dirA, CSVFile))
+	hB, rB := readCSV(t, filepath.Join(dirB, CSVFile))
+	if !slices.Equal(hA, hB) || len(rA) != len(rB) {
+		t.Fatalf("runs.csv shape differs: %d×%d vs %d×%d", len(rA), len(hA), len(rB), len(hB))
+	}
+	secondsDiffer := false
+	for i := range rA {
+		for j, h := range hA {
+			if strings.HasSuffix(h, "_seconds") {
+				secondsDiffer = secondsDiffer || rA[i][j] != rB[i][j]
+				continue
+			}
+			if rA[i][j] != rB[i][j] {
+				t.Errorf("row %d column %s: %q vs %q", i, h, rA[i][j], rB[i][j])
+			}
+		}
+	}
+	if !secondsDiffer {
+		t.Error("the wall times differ between the stores but no *_seconds column does")
+	}
+}
+
+func TestFailedRunsAndWarnings(t *testing.T) {
+	dir, _ := writeFixture(t, 0, func(in *Input) { in.Options.Figures = []Figure{} })
+	md := readFile(t, filepath.Join(dir, ReportFile))
+	header, rows := mdTable(t, md, "## Failed runs")
+	if !slices.Equal(header, []string{"kind", "params", "key", "step", "error"}) {
+		t.Fatalf("failed-runs header %q", header)
+	}
+	// One training run and its 2 solvers × 2 step counts of evaluations.
+	if len(rows) != 5 {
+		t.Fatalf("%d failed runs listed, want 5", len(rows))
+	}
+	// The failed training run recorded 4 curve points every 10 steps.
+	if rows[0][0] != "train" || rows[0][3] != "40" || rows[0][4] != "loss became NaN" ||
+		rows[0][1] != "method=cfm, dataset=8gaussians, seed=3" {
+		t.Errorf("failed train row %q", rows[0])
+	}
+	for _, r := range rows[1:] {
+		if r[0] != "eval" || r[4] != "parent train-cfm-8gaussians-3 failed" {
+			t.Errorf("failed eval row %q", r)
+		}
+	}
+	for _, w := range []string{
+		"- `train method=cfm, dataset=8gaussians`: 1 of 3 seeds failed (seed 3); statistics use the other 2",
+		"- `eval method=cfm, dataset=8gaussians, solver=rk4, steps=8`: 1 of 3 seeds failed (seed 3)",
+		"- `eval method=ot, dataset=moons, seed=2, solver=euler, steps=2`: 3 samples beyond |x| > 10",
+	} {
+		if !strings.Contains(md, w) {
+			t.Errorf("report lacks warning %q", w)
+		}
+	}
+}
+
+func TestSingleSeedAndNoDatasetAxis(t *testing.T) {
+	dir := t.TempDir()
+	var runs []results.Run
+	for _, st := range []string{"4", "16"} {
+		runs = append(runs, results.Run{Kind: "eval", Key: "e" + st, Status: "ok",
+			Params:  []results.Param{prm("method", "ot"), prm("seed", "1"), prm("solver", "rk4"), prm("steps", st)},
+			Metrics: []results.Metric{met("sw2", 0.25), met("nfe", 4)}})
+	}
+	in := Input{Title: "one seed", Axes: []string{"method", "seed", "solver", "steps"}, Runs: runs,
+		Options: Options{Figures: []Figure{}}}
+	if err := Write(dir, in); err != nil {
+		t.Fatal(err)
+	}
+	md := readFile(t, filepath.Join(dir, ReportFile))
+	// Without a dataset axis the columns are the evaluation setting.
+	header, rows := mdTable(t, md, "### `sw2` — eval runs")
+	if !slices.Equal(header, []string{"method", "rk4 · 4", "rk4 · 16"}) {
+		t.Fatalf("header %q", header)
+	}
+	// One row per column: nothing to compare, so nothing is bold.
+	if len(rows) != 1 || rows[0][1] != "0.25 (1)" || rows[0][2] != "0.25 (1)" {
+		t.Errorf("single-seed cells %q: want the mean and n = 1 without an interval", rows)
+	}
+	if !strings.Contains(md, "`eval method=ot, solver=rk4, steps=4`: n = 1: no standard deviation or confidence interval (sw2, nfe)") {
+		t.Errorf("report lacks the one-seed warning:\n%s", md)
+	}
+}
+
+func TestFigures(t *testing.T) {
+	dir, _ := writeFixture(t, 0, nil)
+	md := readFile(t, filepath.Join(dir, ReportFile))
+	var pngs []string
+	for _, kind := range []string{"samples", "trajectories", "nfe", "loss", "density"} {
+		for _, ds := range fxDatasets {
+			pngs = append(pngs, FigureDir+"/"+kind+"_"+ds+".png")
+		}
+	}
+	for _, rel := range pngs {
+		b, err := os.ReadFile(filepath.Join(dir, rel))
+		if err != nil {
+			t.Errorf("%s: %v", rel, err)
+			continue
+		}
+		cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
+		if err != nil || format != "png" {
+			t.Errorf("%s: not a PNG (%v, %q)", rel, err, format)
+			continue
+		}
+		// At least 1 inch at 96 dpi each way; at most the few hundred KB
+		// a committed figure may weigh.
+		if cfg.Width < 96 || cfg.Height < 96 || len(b) > 400<<10 {
+			t.Errorf("%s: %d×%d px, %d bytes", rel, cfg.Width, cfg.Height, len(b))
+		}
+		if !strings.Contains(md, "]("+rel+")") {
+			t.Errorf("report.md does not embed %s", rel)
+		}
+	}
+	for _, rel := range []string{"figures/nfe_moons.svg", "figures/loss_moons.svg"} {
+		b, err := os.ReadFile(filepath.Join(dir, rel))
+		if err != nil || !bytes.Contains(b, []byte("<svg")) {
+			t.Errorf("%s: missing or not SVG (%v)", rel, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "figures/samples_moons.svg")); err == nil {
+		t.Error("scatter figures must stay PNG only")
+	}
+}
+
+func TestFigureSelectionAndMissingFiles(t *testing.T) {
+	dir := t.TempDir()
+	runs := fixture(t, dir, 0)
+	missing := "eval/ot_moons_euler_2_samples.npy"
+	if err := os.Remove(filepath.Join(dir, missing)); err != nil {
+		t.Fatal(err)
+	}
+	in := fxInput(dir, runs)
+	in.Options.Figures = []Figure{FigureSamples}
+	if err := Write(dir, in); err != nil {
+		t.Fatalf("a missing data file must not stop the report: %v", err)
+	}
+	md := readFile(t, filepath.Join(dir, ReportFile))
+	if !strings.Contains(md, "figure skipped") || !strings.Contains(md, missing) {
+		t.Error("the missing samples file is not reported as a warning")
+	}
+	ents, _ := os.ReadDir(filepath.Join(dir, FigureDir))
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if want := []string{"samples_8gaussians.png", "samples_moons.png"}; !slices.Equal(names, want) {
+		t.Errorf("figures %q, want only %q", names, want)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	dir, _ := writeFixture(t, 0, nil)
+	got := readFile(t, filepath.Join(dir, ReportFile))
+	golden := filepath.Join("testdata", "report.golden.md")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := readFile(t, golden)
+	if got != want {
+		t.Errorf("report.md differs from %s (rerun with -update after checking the change):\n%s", golden, firstDiff(got, want))
+	}
+}
+
+// firstDiff shows the first differing line.
+func firstDiff(a, b string) string {
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range max(len(la), len(lb)) {
+		var x, y string
+		if i < len(la) {
+			x = la[i]
+		}
+		if i < len(lb) {
+			y = lb[i]
+		}
+		if x != y {
+			return "line " + strconv.Itoa(i+1) + ":\n got: " + x + "\nwant: " + y
+		}
+	}
+	return ""
+}
+
+func TestInputErrors(t *testing.T) {
+	ok := results.Run{Kind: "eval", Key: "k", Status: "ok"}
+	cases := []struct {
+		name string
+		in   Input
+		want string
+	}{
+		{"no axes", Input{Runs: []results.Run{ok}}, "Input.Axes is empty"},
+		{"repeated axis", Input{Axes: []string{"seed", "seed"}}, `axis "seed" listed twice`},
+		{"column not an axis", Input{Axes: []string{"method", "seed"}, Options: Options{Columns: []string{"dataset"}}}, `Options.Columns names "dataset"`},
+		{"seed as column", Input{Axes: []string{"method", "seed"}, Options: Options{Columns: []string{"seed"}}}, `Options.Columns names "seed"`},
+		{"bad status", Input{Axes: []string{"seed"}, Runs: []results.Run{{Kind: "eval", Key: "x", Status: "done"}}}, `status "done" (want ok or failed)`},
+		{"no kind", Input{Axes: []string{"seed"}, Runs: []results.Run{{Key: "x", Status: "ok"}}}, "has no kind"},
+		{"unknown figure", Input{Axes: []string{"seed"}, Options: Options{Figures: []Figure{"histogram"}}}, `unknown figure "histogram" (valid: samples, trajectories, nfe, loss, density)`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := Write(t.TempDir(), c.in)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestMalformedFilesBecomeWarnings(t *testing.T) {
+	dir := t.TempDir()
+	one := writeNPY(t, dir, "one_col.npy", []float64{1, 2, 3}, 3, 1)
+	empty := writeNPY(t, dir, "empty.npy", nil, 0, 2)
+	traj := writeNPY(t, dir, "traj.npy", make([]float64, 5*2), 5, 2)
+	grid := writeNPY(t, dir, "grid.npy", make([]float64, 4), 2, 2)
+	run := func(key, method string, files []results.File, extra ...results.Param) results.Run {
+		return results.Run{Kind: "eval", Key: key, Status: "ok", Files: files,
+			Params:  append([]results.Param{prm("method", method), prm("seed", "1"), prm("steps", "4")}, extra...),
+			Metrics: []results.Metric{met("sw2", 1), met("nfe", 4)}}
+	}
+	runs := []results.Run{
+		run("a", "m1", []results.File{{Role: RoleSamples, Path: one}}),
+		run("b", "m2", []results.File{{Role: RoleSamples, Path: empty}}),
+		// 5 rows cannot hold K = 2 time points.
+		run("c", "m3", []results.File{{Role: RoleTrajectories, Path: traj}}, prm(ParamTrajectoryTimes, "2")),
+		run("d", "m4", []results.File{{Role: RoleDensity, Path: grid}}, prm(ParamDensityExtent, "1,-1,0,1")),
+		run("e", "m5", []results.File{{Role: RoleSamples, Path: "nowhere.npy"}}),
+	}
+	in := Input{Axes: []string{"method", "seed", "steps"}, Runs: runs}
+	if err := Write(dir, in); err != nil {
+		t.Fatal(err)
+	}
+	md := readFile(t, filepath.Join(dir, ReportFile))
+	for _, w := range []string{
+		"`eval method=m1, seed=1, steps=4`: figure skipped: one_col.npy is 3×1",
+		"`eval method=m2, seed=1, steps=4`: figure skipped: empty.npy is 0×2",
+		"`eval method=m3, seed=1, steps=4`: trajectory figure skipped: param trajectory_times = \"2\" must be an integer K ≥ 2 dividing the 5 rows",
+		"`eval method=m4, seed=1, steps=4`: density figure skipped: param density_extent = \"1,-1,0,1\": want xmin < xmax",
+		"`eval method=m5, seed=1, steps=4`: figure skipped: open ",
+	} {
+		if !strings.Contains(md, w) {
+			t.Errorf("report lacks warning %q", w)
+		}
+	}
+	for _, h := range []string{"### Samples", "### Trajectories", "### Log-density"} {
+		if strings.Contains(md, h) {
+			t.Errorf("no %s figure can be drawn from these files, yet the report has one", h)
+		}
+	}
+	// The NFE figure has one point per method: a degenerate range, drawn
+	// on linear axes.
+	if !strings.Contains(md, "![Quality against NFE](figures/nfe_all.png)") {
+		t.Error("the NFE figure of single points is missing")
+	}
+}

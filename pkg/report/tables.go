@@ -1,0 +1,291 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/flowbench/flowbench/pkg/metrics"
+	"github.com/flowbench/flowbench/pkg/results"
+)
+
+// cell is the statistics of one table cell: one metric over the seeds of
+// one (row, column) group.
+type cell struct {
+	vals  []float64
+	seeds []string
+	sum   metrics.Summary
+}
+
+// grid is a metric aggregated over seeds into rows × columns.
+type grid struct {
+	kind, metric     string
+	rowAxes, colAxes []string
+	rows, cols       [][]string
+	cells            map[string]*cell // cellKey(row, col)
+}
+
+func cellKey(row, col []string) string { return tupleKey(row) + "\x01" + tupleKey(col) }
+
+func (g *grid) at(row, col []string) *cell { return g.cells[cellKey(row, col)] }
+
+// present keeps the axes that at least one run has a value for.
+func present(runs []*results.Run, axes []string) []string {
+	var out []string
+	for _, a := range axes {
+		for _, r := range runs {
+			if _, ok := r.Get(a); ok {
+				out = append(out, a)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// aggregate groups runs (all of one kind, all status ok) by rowAxes ×
+// colAxes and summarises metric over the seeds of each group. Non-finite
+// values are left out with a warning.
+func (b *builder) aggregate(kind, metric string, runs []*results.Run, rowAxes, colAxes []string) *grid {
+	g := &grid{kind: kind, metric: metric, rowAxes: rowAxes, colAxes: colAxes, cells: map[string]*cell{}}
+	var rows, cols [][]string
+	for _, r := range runs {
+		v, ok := r.Metric(metric)
+		if !ok {
+			continue
+		}
+		row, col := values(r, rowAxes), values(r, colAxes)
+		subject := kind + " " + label(append(slices.Clone(rowAxes), colAxes...), append(slices.Clone(row), col...))
+		seed, _ := r.Get(SeedAxis)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			b.warn.add(subject, fmt.Sprintf("seed %s has a non-finite value, left out of the statistics", seed), metric)
+			continue
+		}
+		k := cellKey(row, col)
+		c := g.cells[k]
+		if c == nil {
+			c = &cell{}
+			g.cells[k] = c
+			rows = append(rows, row)
+			cols = append(cols, col)
+		}
+		if slices.Contains(c.seeds, seed) {
+			b.warn.add(subject, fmt.Sprintf("two runs share seed %q: an axis is missing from Input.Axes, or the store holds duplicates", seed), metric)
+		}
+		c.vals = append(c.vals, v)
+		c.seeds = append(c.seeds, seed)
+	}
+	g.rows, g.cols = uniqueTuples(rows), uniqueTuples(cols)
+	for _, row := range g.rows {
+		for _, col := range g.cols {
+			c := g.at(row, col)
+			if c == nil {
+				continue
+			}
+			c.sum = metrics.Summarize(c.vals)
+			subject := kind + " " + label(append(slices.Clone(rowAxes), colAxes...), append(slices.Clone(row), col...))
+			for _, w := range c.sum.Warnings {
+				b.warn.add(subject, w, metric)
+			}
+		}
+	}
+	return g
+}
+
+// best returns, per column, the rows ordered best first (by mean, in the
+// metric's direction); nil for an unranked metric or a column of fewer than
+// two rows.
+func (g *grid) ranking(dir Direction, col []string) [][]string {
+	if dir == Unranked {
+		return nil
+	}
+	var rows [][]string
+	for _, row := range g.rows {
+		if c := g.at(row, col); c != nil {
+			rows = append(rows, row)
+		}
+	}
+	if len(rows) < 2 {
+		return nil
+	}
+	slices.SortStableFunc(rows, func(a, b []string) int {
+		ma, mb := g.at(a, col).sum.Mean, g.at(b, col).sum.Mean
+		if dir == HigherIsBetter {
+			ma, mb = -ma, -mb
+		}
+		switch {
+		case ma < mb:
+			return -1
+		case ma > mb:
+			return 1
+		}
+		return 0
+	})
+	return rows
+}
+
+// isBest reports whether row holds the best mean of its column (ties all
+// count as best).
+func (g *grid) isBest(dir Direction, row, col []string) bool {
+	rank := g.ranking(dir, col)
+	if rank == nil {
+		return false
+	}
+	return g.at(row, col).sum.Mean == g.at(rank[0], col).sum.Mean
+}
+
+// formatStat renders "mean ± half-width (n)": the half-width to two
+// significant digits and the mean to the same decimal place; %.3g for both
+// when that place would be absurd (very large or very small numbers). With
+// one value (no interval) it is "mean (1)".
+func formatStat(s metrics.Summary) string {
+	n := strconv.Itoa(s.N)
+	hw := s.HalfWidth
+	if s.N < 2 || math.IsNaN(hw) || math.IsInf(hw, 0) {
+		return fmt.Sprintf("%s (%s)", trimG(s.Mean, 4), n)
+	}
+	if hw == 0 {
+		return fmt.Sprintf("%s ± 0 (%s)", trimG(s.Mean, 4), n)
+	}
+	dec := 1 - int(math.Floor(math.Log10(hw)))
+	if dec < 0 || dec > 8 || math.Abs(s.Mean) >= 1e6 {
+		return fmt.Sprintf("%s ± %s (%s)", trimG(s.Mean, 3), trimG(hw, 2), n)
+	}
+	return fmt.Sprintf("%.*f ± %.*f (%s)", dec, s.Mean, dec, hw, n)
+}
+
+// trimG is %.{p}g without an exponent for ordinary magnitudes.
+func trimG(v float64, p int) string { return strconv.FormatFloat(v, 'g', p, 64) }
+
+// colLabel names a column by its axis values.
+func colLabel(axes, col []string, metric string) string {
+	if len(axes) == 0 {
+		return metric
+	}
+	var parts []string
+	for _, v := range col {
+		if v == "" {
+			v = "–"
+		}
+		parts = append(parts, v)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// markdownTable renders a GitHub table with tablewriter: the first left
+// columns aligned left, the rest right.
+func markdownTable(header []string, rows [][]string, left int) string {
+	var sb strings.Builder
+	align := make([]tw.Align, len(header))
+	for i := range align {
+		align[i] = tw.AlignRight
+		if i < left {
+			align[i] = tw.AlignLeft
+		}
+	}
+	t := tablewriter.NewTable(&sb,
+		tablewriter.WithRenderer(renderer.NewMarkdown()),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+	)
+	t.Header(escapeCells(header))
+	for _, r := range rows {
+		if err := t.Append(escapeCells(r)); err != nil {
+			panic("report: tablewriter: " + err.Error())
+		}
+	}
+	if err := t.Render(); err != nil {
+		panic("report: tablewriter: " + err.Error())
+	}
+	return sb.String()
+}
+
+// escapeCells protects Markdown table syntax inside cells.
+func escapeCells(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		c = strings.ReplaceAll(c, "|", `\|`)
+		c = strings.ReplaceAll(c, "\n", " ")
+		if c == "" {
+			c = "–"
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// renderGrid writes g as a Markdown table. extra, when not nil, appends
+// text to a cell (the NFE of the quality tables).
+func (b *builder) renderGrid(g *grid, dir Direction, extra func(row, col []string) string) string {
+	header := slices.Clone(g.rowAxes)
+	for _, col := range g.cols {
+		header = append(header, colLabel(g.colAxes, col, g.metric))
+	}
+	if len(header) == len(g.cols) { // no row axes: one unlabelled row
+		header = append([]string{""}, header...)
+	}
+	var rows [][]string
+	for _, row := range g.rows {
+		line := slices.Clone(row)
+		if len(g.rowAxes) == 0 {
+			line = []string{"all"}
+		}
+		for _, col := range g.cols {
+			c := g.at(row, col)
+			if c == nil {
+				line = append(line, "")
+				continue
+			}
+			s := formatStat(c.sum)
+			if extra != nil {
+				s += extra(row, col)
+			}
+			if g.isBest(dir, row, col) {
+				s = "**" + s + "**"
+			}
+			line = append(line, s)
+		}
+		rows = append(rows, line)
+	}
+	return markdownTable(header, rows, max(len(g.rowAxes), 1))
+}
+
+// welchLines compares, per column, the best and the second-best row.
+func (b *builder) welchLines(g *grid, dir Direction) []string {
+	label := func(axes, row []string) string {
+		if l := label(axes, row); l != "" {
+			return l
+		}
+		return "all"
+	}
+	var out []string
+	for _, col := range g.cols {
+		rank := g.ranking(dir, col)
+		if rank == nil {
+			continue
+		}
+		c1, c2 := g.at(rank[0], col), g.at(rank[1], col)
+		where := colLabel(g.colAxes, col, g.metric)
+		if c1.sum.N < 2 || c2.sum.N < 2 {
+			out = append(out, fmt.Sprintf("%s: %s vs %s: not tested (fewer than 2 seeds)", where, label(g.rowAxes, rank[0]), label(g.rowAxes, rank[1])))
+			continue
+		}
+		if c1.sum.Std == 0 && c2.sum.Std == 0 {
+			out = append(out, fmt.Sprintf("%s: %s vs %s: not tested (no spread over seeds)", where, label(g.rowAxes, rank[0]), label(g.rowAxes, rank[1])))
+			continue
+		}
+		t, df, p := metrics.WelchTest(c1.vals, c2.vals)
+		out = append(out, fmt.Sprintf("%s: %s vs %s: t = %s, df = %s, p = %s", where,
+			label(g.rowAxes, rank[0]), label(g.rowAxes, rank[1]), trimG(t, 3), trimG(df, 3), trimG(p, 2)))
+	}
+	return out
+}

@@ -1,0 +1,94 @@
+package report
+
+import (
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/flowbench/flowbench/pkg/metrics"
+)
+
+func TestFormatStat(t *testing.T) {
+	// The rule: half-width to 2 significant digits, the mean to the same
+	// decimal place; %.3g/%.2g for magnitudes that would need more than 8
+	// decimals or none; "mean (n)" without an interval.
+	cases := []struct {
+		mean, hw float64
+		n        int
+		want     string
+	}{
+		{0.123456, 0.0056, 3, "0.1235 ± 0.0056 (3)"}, // hw 5.6e-3: 4 decimals
+		{0.123456, 0.056, 3, "0.123 ± 0.056 (3)"},    // 5.6e-2: 3 decimals
+		{12.3456, 1.7, 5, "12.3 ± 1.7 (5)"},          // 1.7: 1 decimal
+		{123.456, 17.2, 5, "123 ± 17 (5)"},           // 17: 0 decimals
+		{1234.5, 170, 4, "1.23e+03 ± 1.7e+02 (4)"},   // 170 would need −1 decimals
+		{3e-9, 2e-10, 3, "3e-09 ± 2e-10 (3)"},        // 2e-10 would need 11 decimals
+		{8, 0, 3, "8 ± 0 (3)"},                       // no spread
+		{0.123456, math.NaN(), 1, "0.1235 (1)"},      // one seed
+		{-0.5, 0.25, 2, "-0.50 ± 0.25 (2)"},          // negative mean
+	}
+	for _, c := range cases {
+		got := formatStat(metrics.Summary{N: c.n, Mean: c.mean, HalfWidth: c.hw})
+		if got != c.want {
+			t.Errorf("formatStat(mean %v, hw %v, n %d) = %q, want %q", c.mean, c.hw, c.n, got, c.want)
+		}
+	}
+}
+
+func TestMetricDirection(t *testing.T) {
+	cases := []struct {
+		name string
+		want Direction
+	}{
+		{"sw2", LowerIsBetter}, {"w2", LowerIsBetter}, {"mmd", LowerIsBetter},
+		{"nll", LowerIsBetter}, {"nll_bpd", LowerIsBetter}, {"straightness", LowerIsBetter},
+		{"nfe", LowerIsBetter}, {"loss_final", LowerIsBetter}, {"eval_seconds", LowerIsBetter},
+		{"loglik", HigherIsBetter}, {"w2x", Unranked}, {"accuracy", Unranked},
+	}
+	for _, c := range cases {
+		if got := MetricDirection(c.name); got != c.want {
+			t.Errorf("MetricDirection(%q) = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestCompareValue(t *testing.T) {
+	// Numbers sort numerically, strings lexically, absent values first.
+	in := []string{"10", "2", "", "rk4", "euler", "1e-3", "16"}
+	slices.SortFunc(in, compareValue)
+	want := []string{"", "1e-3", "2", "10", "16", "euler", "rk4"}
+	if !slices.Equal(in, want) {
+		t.Errorf("sorted %q, want %q", in, want)
+	}
+}
+
+func TestLogTicks(t *testing.T) {
+	cases := []struct {
+		lo, hi float64
+		labels []string
+	}{
+		// Wide range: 1, 2, 5 per decade are labelled.
+		{2, 32, []string{"2", "5", "10", "20"}},
+		// Within one decade with one 1-2-5 mark: every integer mark.
+		{0.45, 0.75, []string{"0.5", "0.6", "0.7"}},
+	}
+	// A range reaching zero (gonum pads a single value by ±1) is not a
+	// log range: linear ticks, and no endless loop over decades.
+	if ticks := (logTicks{}).Ticks(0, 2); len(ticks) < 2 {
+		t.Errorf("Ticks(0, 2) gave %d ticks", len(ticks))
+	}
+	for _, c := range cases {
+		var labels []string
+		for _, tk := range (logTicks{}).Ticks(c.lo, c.hi) {
+			if tk.Value < c.lo || tk.Value > c.hi {
+				t.Errorf("tick %v outside [%v, %v]", tk.Value, c.lo, c.hi)
+			}
+			if tk.Label != "" {
+				labels = append(labels, tk.Label)
+			}
+		}
+		if !slices.Equal(labels, c.labels) {
+			t.Errorf("Ticks(%v, %v) labels %q, want %q", c.lo, c.hi, labels, c.labels)
+		}
+	}
+}
