@@ -1,9 +1,6 @@
 package experiment
 
-import (
-	"slices"
-	"strings"
-)
+import "slices"
 
 // Registry answers the name questions validation asks: which data sets,
 // solvers, metrics... exist. The runner's packages own those names; the
@@ -34,6 +31,8 @@ func BuiltinRegistry() Registry {
 			"metrics":        Metrics(),
 			"activations":    {"relu", "selu", "silu", "softplus", "tanh"},
 			"timeembeddings": {"concat", "fourier"},
+			"methods":        MethodKinds(),
+			"figures":        {"samples", "trajectories", "nfe", "loss", "density"},
 		},
 		Adaptive: func(s string) bool { return s == "dopri5" },
 	}
@@ -65,8 +64,6 @@ func NeedsNormalSource(m Method) bool {
 	return false
 }
 
-// MethodKinds lists the method kinds, in the order of the Method kind tag.
-func MethodKinds() []string {
-	f, _ := methodType.FieldByName("Kind")
-	return strings.Split(f.Tag.Get("enum"), ",")
-}
+// MethodKinds lists every method kind the schema defines; a registry may
+// accept fewer (those its executor can train).
+func MethodKinds() []string { return []string{"ot", "vp", "rectified", "cnf", "cosine"} }

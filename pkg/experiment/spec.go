@@ -72,7 +72,7 @@ type LRSchedule struct {
 // kinds tag); setting a field that does not apply to the kind is an error.
 type Method struct {
 	Label string `yaml:"label" doc:"name of the method in tables and figures (unique)" sweep:"no"`
-	Kind  string `yaml:"kind" doc:"training procedure and probability path" enum:"ot,vp,rectified,cnf,cosine" sweep:"no"`
+	Kind  string `yaml:"kind" doc:"training procedure and probability path" enum:"@methods" sweep:"no"`
 
 	SigmaMin    float64 `yaml:"sigma_min" doc:"σ_min of the OT-linear path (MATH.md §2); > 0 needs source normal" kinds:"ot" min:"0" maxx:"1"`
 	Coupling    string  `yaml:"coupling" doc:"how (x0, x1) are paired in a minibatch" kinds:"ot,rectified,cosine" enum:"independent,ot,sinkhorn"`
@@ -138,7 +138,7 @@ type NLLEval struct {
 // Report holds presentation options; they never change any result.
 type Report struct {
 	Title   string   `yaml:"title" doc:"report title (default: the name)" sweep:"no"`
-	Figures []string `yaml:"figures" doc:"figures drawn" enum:"samples,trajectories,loss,metrics_vs_steps,metrics_vs_nfe,density" sweep:"no"`
+	Figures []string `yaml:"figures" doc:"figures drawn; default: all" enum:"@figures" sweep:"no"`
 }
 
 // Sweep adds or removes grid points. Each entry is a partial assignment
@@ -171,7 +171,6 @@ func Default() Spec {
 			NLL:            NLLEval{Solver: "dopri5", Steps: 100, RTol: 1e-5, ATol: 1e-5, N: 1000},
 			Trajectories:   64,
 		},
-		Report: Report{Figures: []string{"samples", "trajectories", "loss", "metrics_vs_steps", "metrics_vs_nfe"}},
 	}
 }
 

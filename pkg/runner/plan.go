@@ -24,7 +24,7 @@ const (
 // Versions of the computation behind each kind; bumping one invalidates
 // the cached artifacts of that kind (and, through the keys, everything
 // downstream).
-var kindVersion = map[string]int{KindTestSet: 1, KindTrain: 1, KindPairs: 1, KindEval: 1, KindModelEval: 1}
+var kindVersion = map[string]int{KindTestSet: 1, KindTrain: 1, KindPairs: 1, KindEval: 2, KindModelEval: 1}
 
 // Artifact is one node of the plan: a computation, its configuration, its
 // inputs and its content key.
@@ -134,6 +134,10 @@ type ModelEvalConfig struct {
 	NLL     experiment.NLLEval `yaml:"nll"`
 	Target  string             `yaml:"target"`
 	Dim     int                `yaml:"dim"`
+	// Method and Stage are set only when learning_error is asked for (the
+	// oracle field depends on the path).
+	Method experiment.Method `yaml:"method"`
+	Stage  int               `yaml:"stage"`
 }
 
 // Plan is the deduplicated DAG of artifacts of one spec, in a deterministic
@@ -288,6 +292,10 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 	for _, md := range models {
 		params := p.stageParams(base, m, md.stage)
 		if len(modelMetrics) > 0 {
+			mc := ModelEvalConfig{Metrics: modelMetrics, Target: s.Data.Target, Dim: dim}
+			if slices.Contains(modelMetrics, "learning_error") {
+				mc.Method, mc.Stage = method, stageOf(md.stage)
+			}
 			nll := e.NLL
 			if !slices.Contains(modelMetrics, "nll") {
 				nll = experiment.NLLEval{}
@@ -296,7 +304,8 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 			} else {
 				nll.RTol, nll.ATol = 0, 0
 			}
-			p.add(KindModelEval, ModelEvalConfig{Metrics: modelMetrics, NLL: nll, Target: s.Data.Target, Dim: dim},
+			mc.NLL = nll
+			p.add(KindModelEval, mc,
 				[]*Artifact{md.a, test}, params, "score "+md.stage+" "+short, evalCost(s, float64(nll.N), 100*(dimOf(dim)+1)))
 		}
 		if len(sampleMetrics) == 0 {
@@ -392,4 +401,12 @@ func trainCost(s experiment.Spec, m experiment.Method) float64 {
 
 func evalCost(s experiment.Spec, n float64, nfe int) float64 {
 	return mlpFlops(s) * n * float64(nfe)
+}
+
+func stageOf(stage string) int {
+	var k int
+	if _, err := fmt.Sscanf(stage, "%d-rectified", &k); err == nil {
+		return k - 1
+	}
+	return 1 // distilled
 }

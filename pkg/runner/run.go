@@ -14,10 +14,13 @@ import (
 
 // Status values of results.Run.
 const (
-	StatusOK      = "ok"
-	StatusFailed  = "failed"
-	StatusSkipped = "skipped" // an input failed; not stored
+	StatusOK     = "ok"
+	StatusFailed = "failed"
 )
+
+// SkippedPrefix starts the Error of an artifact not computed because an
+// input failed (status failed, not stored).
+const SkippedPrefix = "skipped: "
 
 // Job is what an Executor receives: the artifact, the records of its
 // inputs (in Artifact.Inputs order), the store to write files into, and a
@@ -93,8 +96,8 @@ type stepEvent struct {
 // artifacts, waits for the running ones (which should return promptly on
 // ctx) and returns ctx's error; everything completed is in the store.
 //
-// A failed artifact's dependents are recorded as skipped (not stored); the
-// rest of the plan goes on.
+// A failed artifact's dependents are recorded as failed with an Error
+// starting with SkippedPrefix (and not stored); the rest of the plan goes on.
 func Run(ctx context.Context, p *Plan, st *store.Store, exec Executor, opts Options) ([]results.Run, error) {
 	jobs := opts.Jobs
 	if jobs <= 0 {
@@ -171,7 +174,7 @@ func Run(ctx context.Context, p *Plan, st *store.Store, exec Executor, opts Opti
 				}
 			}
 			if failed != "" {
-				r := withPlan(results.Run{Status: StatusSkipped, Error: failed}, a)
+				r := withPlan(results.Run{Status: StatusFailed, Error: SkippedPrefix + failed}, a)
 				recs[a.index], have[a.index] = r, true
 				prog.End(a, r, 0)
 				complete(a)
@@ -255,13 +258,42 @@ func execute(ctx context.Context, exec Executor, job *Job) (r results.Run, err e
 	return exec.Execute(ctx, job)
 }
 
-// withPlan stamps a record with the plan's identity of the artifact.
+// DescriptiveParams are the params an executor may add to a record: they
+// describe its files (for the report) rather than identify it.
+var DescriptiveParams = []string{"density_extent", "trajectory_times"}
+
+// withPlan stamps a record with the plan's identity of the artifact: the
+// plan's params, then the descriptive params the executor wrote.
 func withPlan(r results.Run, a *Artifact) results.Run {
 	r.Kind, r.Key = a.Kind, a.Key
-	r.Params = slices.Clone(a.Params)
+	params := slices.Clone(a.Params)
+	for _, p := range r.Params {
+		if slices.Contains(DescriptiveParams, p.Key) {
+			params = append(params, p)
+		}
+	}
+	r.Params = params
 	r.Parent = ""
 	if len(a.Inputs) > 0 {
 		r.Parent = a.Inputs[0].Key
 	}
 	return r
+}
+
+// Load reads the records of a plan from the store without computing
+// anything (for rebuilding a report). Artifacts absent from the store are
+// left out and counted in missing.
+func Load(p *Plan, st *store.Store) (recs []results.Run, missing int, err error) {
+	for _, a := range p.Artifacts {
+		r, ok, err := st.Get(a.Key)
+		if err != nil {
+			return nil, 0, err
+		}
+		if !ok {
+			missing++
+			continue
+		}
+		recs = append(recs, withPlan(r, a))
+	}
+	return recs, missing, nil
 }

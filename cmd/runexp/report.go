@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/flowbench/flowbench/pkg/experiment"
+	"github.com/flowbench/flowbench/pkg/report"
+	"github.com/flowbench/flowbench/pkg/results"
+	"github.com/flowbench/flowbench/pkg/runner"
+	"github.com/flowbench/flowbench/pkg/store"
+)
+
+func init() { subcommands["report"] = runReport }
+
+// runReport is `runexp report DIR`: rebuild report.md, runs.csv and the
+// figures from the results directory alone (its spec.yaml and store).
+// Artifacts missing from the store are reported as missing, not computed.
+func runReport(stdout, stderr io.Writer, args []string) int {
+	if len(args) != 1 {
+		fmt.Fprintln(stderr, "usage: runexp report DIR")
+		return exitUsage
+	}
+	dir := args[0]
+	reg := registry()
+	f, err := experiment.Load(filepath.Join(dir, specFile), nil, reg)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	st, err := store.OpenExisting(dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "runexp:", err)
+		return exitFailed
+	}
+	recs, missing, err := runner.Load(runner.NewPlan(f, reg), st)
+	if err != nil {
+		fmt.Fprintln(stderr, "runexp:", err)
+		return exitFailed
+	}
+	prov := runner.CollectProvenance(f.Hash())
+	if b, err := os.ReadFile(filepath.Join(dir, provenanceFile)); err == nil {
+		if p, err := runner.ParseProvenance(b); err == nil {
+			prov = p // the provenance of the run, not of this binary
+		}
+	}
+	if err := writeReport(dir, f, recs, prov); err != nil {
+		fmt.Fprintln(stderr, "runexp:", err)
+		return exitFailed
+	}
+	fmt.Fprintf(stdout, "report: %s (%d records", filepath.Join(dir, report.ReportFile), len(recs))
+	if missing > 0 {
+		fmt.Fprintf(stdout, ", %d artifacts missing from the store", missing)
+	}
+	fmt.Fprintln(stdout, ")")
+	return exitOK
+}
+
+// writeReport hands the records to pkg/report.
+func writeReport(dir string, f *experiment.File, recs []results.Run, prov runner.Provenance) error {
+	s := f.Points[0].Spec
+	title := s.Report.Title
+	if title == "" {
+		title = s.Name
+	}
+	var axes []string
+	for _, r := range recs {
+		for _, p := range r.Params {
+			if !slices.Contains(axes, p.Key) && !slices.Contains(runner.DescriptiveParams, p.Key) {
+				axes = append(axes, p.Key)
+			}
+		}
+	}
+	var figs []report.Figure
+	if s.Report.Figures != nil {
+		figs = []report.Figure{}
+		for _, name := range s.Report.Figures {
+			fig, err := report.ParseFigure(name)
+			if err != nil {
+				return err // validation uses the same names
+			}
+			figs = append(figs, fig)
+		}
+	}
+	kv := []report.KV{
+		{Key: "spec", Value: f.Path},
+		{Key: "spec sha256", Value: prov.SpecHash},
+		{Key: "flowbench", Value: prov.Module + " " + prov.Version},
+		{Key: "revision", Value: revision(prov)},
+		{Key: "go", Value: prov.GoVersion},
+		{Key: "platform", Value: prov.GOOS + "/" + prov.GOARCH},
+	}
+	for _, d := range prov.Deps {
+		kv = append(kv, report.KV{Key: d.Path, Value: d.Version})
+	}
+	return report.Write(dir, report.Input{
+		Title:       title,
+		Description: s.Description,
+		SpecYAML:    string(f.Effective()),
+		Provenance:  kv,
+		Axes:        axes,
+		Runs:        recs,
+		Options:     report.Options{Figures: figs},
+	})
+}
+
+func revision(p runner.Provenance) string {
+	if p.Revision == "" {
+		return "unknown (built without VCS information, e.g. by go run)"
+	}
+	if p.Modified {
+		return p.Revision + " (with uncommitted changes)"
+	}
+	return p.Revision
+}
