@@ -40,7 +40,7 @@ func grow(buf []float64, n int) []float64 {
 // m×k and op(B) is k×n. transA/transB select the transpose; lda, ldb, ldc are
 // the row strides of the stored matrices (A is stored m×k, or k×m when
 // transA; B is stored k×n, or n×k when transB). When beta is 0, C is not read,
-// so NaN or Inf there does not reach the result.
+// so NaN or Inf there does not reach the result. C must not overlap A or B.
 //
 // Gemm panics with a "linalg: " message on a negative dimension, a stride
 // shorter than its stored row, or a slice too short for its matrix. It is
