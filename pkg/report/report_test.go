@@ -606,3 +606,29 @@ func TestMalformedFilesBecomeWarnings(t *testing.T) {
 		t.Error("the NFE figure of single points is missing")
 	}
 }
+
+func TestAbsentMetricAndDuplicateSeed(t *testing.T) {
+	dir := t.TempDir()
+	r := results.Run{Kind: "eval", Key: "a", Status: "ok",
+		Params:  []results.Param{prm("method", "ot"), prm("seed", "1"), prm("solver", "rk4")},
+		Metrics: []results.Metric{met("sw2", 0.5)}}
+	// The same seed again under another key: "solver" was left out of the
+	// axes, so two distinct runs fall into one cell.
+	dup := r
+	dup.Key = "b"
+	dup.Params = []results.Param{prm("method", "ot"), prm("seed", "1"), prm("solver", "euler")}
+	in := Input{Axes: []string{"method", "seed"}, Metrics: []string{"sw2", "mmd"}, Runs: []results.Run{r, dup},
+		Options: Options{Figures: []Figure{}}}
+	if err := Write(dir, in); err != nil {
+		t.Fatal(err)
+	}
+	md := readFile(t, filepath.Join(dir, ReportFile))
+	for _, w := range []string{
+		"- metric \"mmd\" is listed but no successful run has it",
+		"- `eval method=ot`: two runs share seed \"1\": an axis is missing from Input.Axes, or the store holds duplicates (sw2)",
+	} {
+		if !strings.Contains(md, w) {
+			t.Errorf("report lacks warning %q", w)
+		}
+	}
+}
