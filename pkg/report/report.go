@@ -89,7 +89,8 @@ type Input struct {
 	Options Options
 }
 
-// Options tunes what Write produces. The zero value is a full report.
+// Options tunes what Write produces. The zero value draws every figure as
+// PNG, without SVG copies or Welch tests.
 type Options struct {
 	// Figures to draw. Nil means AllFigures(); a non-nil empty slice
 	// draws none.
