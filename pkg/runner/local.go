@@ -194,7 +194,11 @@ func train(ctx context.Context, j *Job) (results.Run, error) {
 		return results.Run{}, err
 	}
 	path := paths.Path{Schedule: sch}
-	coupling, err := couplings.New(c.Method.Coupling, couplings.Params{Eps: c.Method.SinkhornEps, Relative: true})
+	cname := c.Method.Coupling
+	if cname == "" {
+		cname = "independent" // kinds without a coupling field (vp) pair independently
+	}
+	coupling, err := couplings.New(cname, couplings.Params{Eps: c.Method.SinkhornEps, Relative: true})
 	if err != nil {
 		return results.Run{}, err
 	}
