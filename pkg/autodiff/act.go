@@ -47,11 +47,7 @@ func ParseActivation(name string) (Activation, error) {
 func (a Activation) Eval(z float64) (f, d1, d2 float64) {
 	switch a {
 	case SELU:
-		if z > 0 {
-			return seluLambda * z, seluLambda, 0
-		}
-		e := seluLambda * seluAlpha * math.Exp(z)
-		return e - seluLambda*seluAlpha, e, e
+		return seluScalar(z)
 	case SiLU:
 		s := sigmoid(z)
 		return z * s, s * (1 + z*(1-s)), s * (1 - s) * (2 + z*(1-2*s))
@@ -87,44 +83,9 @@ func sigmoid(z float64) float64 {
 // apply writes σ, σ', σ″ of z elementwise into f, d1, d2; any of them may be
 // nil. The activation switch is outside the loops.
 func (a Activation) apply(f, d1, d2, z []float64) {
-	switch a {
-	case SELU:
-		const la = seluLambda * seluAlpha
-		if f != nil && d1 != nil && d2 != nil {
-			f, d1, d2 = f[:len(z)], d1[:len(z)], d2[:len(z)]
-			for i, v := range z {
-				if v > 0 {
-					f[i], d1[i], d2[i] = seluLambda*v, seluLambda, 0
-				} else {
-					e := la * math.Exp(v)
-					f[i], d1[i], d2[i] = e-la, e, e
-				}
-			}
-			return
-		}
-		if f != nil && d1 != nil && d2 == nil {
-			f, d1 = f[:len(z)], d1[:len(z)]
-			for i, v := range z {
-				if v > 0 {
-					f[i], d1[i] = seluLambda*v, seluLambda
-				} else {
-					e := la * math.Exp(v)
-					f[i], d1[i] = e-la, e
-				}
-			}
-			return
-		}
-		if f != nil && d1 == nil && d2 == nil {
-			f = f[:len(z)]
-			for i, v := range z {
-				if v > 0 {
-					f[i] = seluLambda * v
-				} else {
-					f[i] = la*math.Exp(v) - la
-				}
-			}
-			return
-		}
+	if a == SELU {
+		seluSlice(f, d1, d2, z, nil)
+		return
 	}
 	for i, v := range z {
 		fv, g1, g2 := a.Eval(v)
@@ -146,3 +107,36 @@ func (a Activation) Apply(f, z []float64) { a.apply(f[:len(z)], nil, nil, z) }
 // ApplyDeriv writes σ(z) into f and σ'(z) into d1 elementwise; f may be z
 // itself.
 func (a Activation) ApplyDeriv(f, d1, z []float64) { a.apply(f[:len(z)], d1[:len(z)], nil, z) }
+
+// ApplyBias writes σ(z + b) into f and, when d1 is not nil, σ'(z + b) into
+// d1, for z a row-major matrix of len(b) columns (b added to every row) in
+// one pass; f may be z itself. It equals adding b and then calling Apply or
+// ApplyDeriv, bit for bit.
+func (a Activation) ApplyBias(f, d1, z, b []float64) {
+	c := len(b)
+	if c == 0 || len(z)%c != 0 {
+		panic(fmt.Sprintf("autodiff: ApplyBias of %d values with a bias of %d", len(z), c))
+	}
+	f = f[:len(z)]
+	if d1 != nil {
+		d1 = d1[:len(z)]
+	}
+	for r := 0; r < len(z); r += c {
+		zr, fr := z[r:r+c], f[r:r+c]
+		var dr []float64
+		if d1 != nil {
+			dr = d1[r : r+c]
+		}
+		if a == SELU {
+			seluSlice(fr, dr, nil, zr, b)
+			continue
+		}
+		for j, v := range zr {
+			fv, g1, _ := a.Eval(v + b[j])
+			fr[j] = fv
+			if dr != nil {
+				dr[j] = g1
+			}
+		}
+	}
+}
