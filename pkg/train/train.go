@@ -1,0 +1,328 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/flowbench/flowbench/pkg/couplings"
+	"github.com/flowbench/flowbench/pkg/datasets"
+	"github.com/flowbench/flowbench/pkg/models"
+	"github.com/flowbench/flowbench/pkg/optim"
+	"github.com/flowbench/flowbench/pkg/paths"
+)
+
+// Config is the optimisation part of a training run.
+type Config struct {
+	// Steps is the number of optimiser steps, Batch the rows per step.
+	Steps, Batch int
+	// Optim is the optimiser (name, base lr, betas, eps, weight decay).
+	Optim optim.Config
+	// Schedule gives the learning rate per 0-based step; nil means
+	// Constant{Optim.LR}.
+	Schedule optim.Schedule
+	// Clip is the gradient-norm bound; 0 turns clipping off.
+	Clip float64
+	// EMADecay is the weight-average decay in [0, 1); 0 keeps no average.
+	// EMAWarmup selects the min(decay, (1+k)/(10+k)) warm-up.
+	EMADecay  float64
+	EMAWarmup bool
+	// CurveEvery is K: the curve holds the mean loss of each block of K
+	// steps (a last partial block included). 0 means max(1, Steps/100).
+	CurveEvery int
+	// TrainSet, when > 0, draws that many target rows once and trains on
+	// shuffled epochs of them (a remainder smaller than Batch is dropped
+	// each epoch); 0 draws fresh target samples every step. FM only.
+	TrainSet int
+	// Progress, if set, is called after every step with a snapshot; it
+	// cannot change the run.
+	Progress func(Progress)
+}
+
+// Progress is the state reported to Config.Progress after a step.
+type Progress struct {
+	Step, Steps int     // steps done (1-based) and total
+	Loss        float64 // this step's loss
+	LR          float64 // learning rate used
+	GradNorm    float64 // gradient norm before clipping
+}
+
+// Result is the outcome of a training run.
+type Result struct {
+	// Params is θ after the last step (a copy; the model holds the same).
+	Params []float64
+	// EMA is the averaged θ̄ (nil without EMA); EMAUpdates its update count.
+	EMA        []float64
+	EMAUpdates int
+	// Opt is the optimiser state, for checkpoints.
+	Opt optim.State
+	// Curve is the block-mean loss every CurveEvery steps.
+	Curve      []float64
+	CurveEvery int
+	// Steps done, and the wall time they took.
+	Steps   int
+	Seconds float64
+	// NFE is the number of network forward passes on batch rows
+	// (Steps·Batch).
+	NFE int64
+	// PairCost is the mean over steps of the batch mean |x0 − x1|² after
+	// coupling: the transport cost the coupling achieves.
+	PairCost float64
+	// Clipped counts steps whose gradient norm exceeded Clip.
+	Clipped int
+	// Warnings are facts the report must show (e.g. unconverged Sinkhorn
+	// solves, t drawn from [0, TMax) with TMax < 1).
+	Warnings []string
+}
+
+// Validate reports the first invalid setting, naming it and its valid range.
+func (c *Config) Validate() error {
+	switch {
+	case c.Steps < 1:
+		return fmt.Errorf("train: steps = %d, must be ≥ 1", c.Steps)
+	case c.Batch < 1:
+		return fmt.Errorf("train: batch = %d, must be ≥ 1", c.Batch)
+	case !(c.Clip >= 0) || math.IsInf(c.Clip, 0):
+		return fmt.Errorf("train: clip = %v, must be finite and ≥ 0 (0: off)", c.Clip)
+	case !(c.EMADecay >= 0 && c.EMADecay < 1):
+		return fmt.Errorf("train: ema decay = %v, must be in [0, 1) (0: off)", c.EMADecay)
+	case c.CurveEvery < 0:
+		return fmt.Errorf("train: curve_every = %d, must be ≥ 0 (0: steps/100)", c.CurveEvery)
+	case c.TrainSet < 0 || c.TrainSet > 0 && c.TrainSet < c.Batch:
+		return fmt.Errorf("train: train_set = %d, must be 0 (fresh samples) or ≥ batch = %d", c.TrainSet, c.Batch)
+	}
+	if err := c.Optim.Validate(); err != nil {
+		return err
+	}
+	if c.Schedule != nil {
+		if err := c.Schedule.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batchSource fills x0 and x1 (B×d each) for one step.
+type batchSource func(x0, x1 []float64) error
+
+// FM trains m by flow matching on the path built from sched, with x0 from
+// source, x1 from target and the given coupling (see the package comment).
+// m's parameters are updated in place. A data problem (non-finite loss,
+// coupling failure) is an error naming the step; the partial Result is
+// returned with it.
+func FM(m *models.MLP, sched paths.Schedule, source, target datasets.Dataset, coupling couplings.Coupling, cfg Config, rng *rand.Rand) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := sched.Validate(); err != nil {
+		return nil, err
+	}
+	d := m.Dim()
+	if source.Dim() != d || target.Dim() != d {
+		return nil, fmt.Errorf("train: source %q has dimension %d and target %q %d, model has %d",
+			source.Name(), source.Dim(), target.Name(), target.Dim(), d)
+	}
+	if coupling == nil {
+		panic("train: nil coupling")
+	}
+	st := newStreams(rng)
+	B := cfg.Batch
+	var draw func(x1 []float64)
+	if cfg.TrainSet > 0 {
+		set := target.Sample(st.target, cfg.TrainSet)
+		if len(set) != cfg.TrainSet*d {
+			return nil, fmt.Errorf("train: target %q returned %d values for %d rows of dimension %d", target.Name(), len(set), cfg.TrainSet, d)
+		}
+		ep := newEpochs(set, cfg.TrainSet, d, st.target)
+		draw = ep.next
+	} else {
+		draw = func(x1 []float64) { copy(x1, target.Sample(st.target, B)) }
+	}
+	next := func(x0, x1 []float64) error {
+		s := source.Sample(st.source, B)
+		if len(s) != B*d {
+			return fmt.Errorf("source %q returned %d values for %d rows of dimension %d", source.Name(), len(s), B, d)
+		}
+		copy(x0, s)
+		draw(x1)
+		if err := coupling.Pair(x0, x1, B, d, st.couple); err != nil {
+			return err
+		}
+		return nil
+	}
+	r, err := loop(m, paths.Path{Schedule: sched}, next, cfg, st)
+	if r != nil {
+		if tm := sched.TMax(); tm < 1 {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("schedule %q: training times drawn from [0, %g), not [0, 1] (s_1 = 0 makes the field singular at t = 1)", sched.Name(), tm))
+		}
+		if sk, ok := coupling.(*couplings.Sinkhorn); ok && sk.Stats().Unconverged > 0 {
+			s := sk.Stats()
+			r.Warnings = append(r.Warnings, fmt.Sprintf("sinkhorn: %d of %d solves stopped at max_iter above the marginal tolerance (last error %.3g)", s.Unconverged, s.Calls, s.MarginalErr))
+		}
+	}
+	return r, err
+}
+
+// TrainPairs trains m on the fixed pairs (x0_i, x1_i), i < n (n×d each),
+// with the rectified path: every step draws B distinct pair indices.
+func TrainPairs(m *models.MLP, x0, x1 []float64, n int, cfg Config, rng *rand.Rand) (*Result, error) {
+	if cfg.TrainSet != 0 {
+		return nil, errors.New("train: train_set does not apply to TrainPairs (the pairs are the training set)")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	d := m.Dim()
+	if len(x0) != n*d || len(x1) != n*d {
+		return nil, fmt.Errorf("train: pairs of lengths %d and %d, want n·d = %d·%d", len(x0), len(x1), n, d)
+	}
+	if n < cfg.Batch {
+		return nil, fmt.Errorf("train: %d pairs, fewer than batch = %d", n, cfg.Batch)
+	}
+	st := newStreams(rng)
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	B := cfg.Batch
+	next := func(b0, b1 []float64) error {
+		// Partial Fisher–Yates: idx[:B] becomes a uniform random B-subset.
+		for k := range B {
+			j := k + st.target.IntN(n-k)
+			idx[k], idx[j] = idx[j], idx[k]
+			p := idx[k]
+			copy(b0[k*d:(k+1)*d], x0[p*d:(p+1)*d])
+			copy(b1[k*d:(k+1)*d], x1[p*d:(p+1)*d])
+		}
+		return nil
+	}
+	return loop(m, paths.Path{Schedule: paths.Rectified{}}, next, cfg, st)
+}
+
+// streams are the per-purpose random streams.
+type streams struct {
+	source, target, couple, time *rand.Rand
+}
+
+func newStreams(rng *rand.Rand) streams {
+	if rng == nil {
+		panic("train: nil rng")
+	}
+	mk := func() *rand.Rand { return rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64())) }
+	return streams{source: mk(), target: mk(), couple: mk(), time: mk()}
+}
+
+// epochs serves batches of a fixed set in shuffled epochs.
+type epochs struct {
+	set  []float64
+	d    int
+	perm []int
+	pos  int
+	rng  *rand.Rand
+}
+
+func newEpochs(set []float64, n, d int, rng *rand.Rand) *epochs {
+	e := &epochs{set: set, d: d, perm: make([]int, n), rng: rng}
+	for i := range e.perm {
+		e.perm[i] = i
+	}
+	e.pos = n // forces a shuffle before the first batch
+	return e
+}
+
+// next copies the next len(x1)/d rows of the current epoch into x1,
+// starting a freshly shuffled epoch when fewer remain.
+func (e *epochs) next(x1 []float64) {
+	b, d := len(x1)/e.d, e.d
+	if e.pos+b > len(e.perm) {
+		e.rng.Shuffle(len(e.perm), func(i, j int) { e.perm[i], e.perm[j] = e.perm[j], e.perm[i] })
+		e.pos = 0
+	}
+	for k, p := range e.perm[e.pos : e.pos+b] {
+		copy(x1[k*d:(k+1)*d], e.set[p*d:(p+1)*d])
+	}
+	e.pos += b
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// loop is the training loop shared by FM and TrainPairs.
+func loop(m *models.MLP, path paths.Path, next batchSource, cfg Config, st streams) (*Result, error) {
+	start := time.Now()
+	B, d := cfg.Batch, m.Dim()
+	opt, err := optim.New(cfg.Optim, len(m.Params))
+	if err != nil {
+		return nil, err
+	}
+	sched := cfg.Schedule
+	if sched == nil {
+		sched = optim.Constant{LR: cfg.Optim.LR}
+	}
+	var ema *optim.EMA
+	if cfg.EMADecay > 0 {
+		if ema, err = optim.NewEMA(m.Params, cfg.EMADecay, cfg.EMAWarmup); err != nil {
+			return nil, err
+		}
+	}
+	every := cfg.CurveEvery
+	if every == 0 {
+		every = max(1, cfg.Steps/100)
+	}
+	res := &Result{CurveEvery: every, Curve: make([]float64, 0, (cfg.Steps+every-1)/every)}
+	x0, x1 := make([]float64, B*d), make([]float64, B*d)
+	xt, ut, t := make([]float64, B*d), make([]float64, B*d), make([]float64, B)
+	var block, pairCost float64
+	finish := func() *Result {
+		res.Params = append([]float64(nil), m.Params...)
+		if ema != nil {
+			res.EMA = append([]float64(nil), ema.Params()...)
+			res.EMAUpdates = ema.Updates()
+		}
+		res.Opt = opt.State()
+		res.NFE = int64(res.Steps) * int64(B)
+		if res.Steps > 0 {
+			res.PairCost = pairCost / float64(res.Steps)
+		}
+		res.Seconds = time.Since(start).Seconds()
+		return res
+	}
+	for k := range cfg.Steps {
+		step := k + 1
+		if err := next(x0, x1); err != nil {
+			return finish(), fmt.Errorf("train: step %d of %d: %w", step, cfg.Steps, err)
+		}
+		pairCost += couplings.MeanSqDist(x0, x1, d)
+		path.SampleT(st.time, t)
+		path.Sample(xt, ut, x0, x1, t, d)
+		m.ZeroGrad()
+		loss := m.FMLossGrad(xt, t, ut)
+		if !finite(loss) {
+			return finish(), fmt.Errorf("train: step %d of %d: loss is %v (diverged or non-finite data)", step, cfg.Steps, loss)
+		}
+		norm := optim.ClipNorm(m.Grad, cfg.Clip)
+		if !finite(norm) {
+			return finish(), fmt.Errorf("train: step %d of %d: gradient norm is %v with loss %v", step, cfg.Steps, norm, loss)
+		}
+		if cfg.Clip > 0 && norm > cfg.Clip {
+			res.Clipped++
+		}
+		lr := sched.At(k)
+		opt.Step(m.Params, m.Grad, lr)
+		if ema != nil {
+			ema.Update(m.Params)
+		}
+		res.Steps = step
+		block += loss
+		if step%every == 0 || step == cfg.Steps {
+			size := step - (step-1)/every*every
+			res.Curve = append(res.Curve, block/float64(size))
+			block = 0
+		}
+		if cfg.Progress != nil {
+			cfg.Progress(Progress{Step: step, Steps: cfg.Steps, Loss: loss, LR: lr, GradNorm: norm})
+		}
+	}
+	return finish(), nil
+}
