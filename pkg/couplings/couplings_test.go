@@ -159,6 +159,30 @@ func TestSinkhornMarginals(t *testing.T) {
 	}
 }
 
+// TestSinkhornBudget: when MaxIter runs out in an intermediate ε-scaling
+// stage, the plan is still built at the target ε (two final sweeps, the last
+// a column update: columns exact) and the solve is counted as unconverged.
+func TestSinkhornBudget(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	const n = 16
+	cost := make([]float64, n*n)
+	for k := range cost {
+		cost[k] = 10 * rng.Float64()
+	}
+	s := &Sinkhorn{Eps: 1e-3, MaxIter: 3}
+	plan, err := s.Plan(cost, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := s.Stats()
+	if st.EpsAbs != 1e-3 || st.Unconverged != 1 || st.Iters != 5 {
+		t.Errorf("stats %+v, want ε 1e-3, 1 unconverged, 3 + 2 sweeps", st)
+	}
+	if _, cols := marginalErrors(plan, n); cols > 1e-12 {
+		t.Errorf("column marginal L1 error %g after a final column update", cols)
+	}
+}
+
 // TestSinkhornTwoByTwo: with marginals (½, ½) the plan is [[p, ½−p], [½−p, p]]
 // and the Gibbs form P = diag(u) K diag(v) fixes the cross ratio
 // P11·P22/(P12·P21) = κ = exp(−(C11 + C22 − C12 − C21)/ε), so
@@ -173,20 +197,35 @@ func TestSinkhornTwoByTwo(t *testing.T) {
 		{[]float64{0.3, 2, 0.7, 5}, 0.5},
 		{[]float64{4, 1, 0, 3}, 0.05},
 		{[]float64{4, 1, 0, 3}, 100},
+		// A common offset leaves κ unchanged but makes exp(−C/ε) tiny
+		// (e^-500: the scalings pass 1e100 and are absorbed) or zero
+		// (e^-1000 underflows: the log-domain fallback runs) when the
+		// sweeps start from zero potentials without ε-scaling.
+		{[]float64{500, 501, 501.5, 500.2}, 1},
+		{[]float64{1000, 1001, 1001.5, 1000.2}, 1},
+		// Rows fine, second column underflows: the column fallback runs.
+		{[]float64{0, 1000, 0.5, 1000.3}, 1},
 	} {
-		s := &Sinkhorn{Eps: c.eps, Tol: 1e-14, MaxIter: 100000}
-		plan, err := s.Plan(c.cost, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sk := math.Exp(-(c.cost[0] + c.cost[3] - c.cost[1] - c.cost[2]) / (2 * c.eps))
-		p := sk / (2 * (1 + sk))
-		want := []float64{p, 0.5 - p, 0.5 - p, p}
-		for k := range want {
-			if math.Abs(plan[k]-want[k]) > 1e-12 {
-				t.Errorf("cost %v ε=%v: plan %v, want %v", c.cost, c.eps, plan, want)
-				break
+		for _, noScaling := range []bool{false, true} {
+			s := &Sinkhorn{Eps: c.eps, Tol: 1e-14, MaxIter: 100000, NoScaling: noScaling}
+			plan, err := s.Plan(c.cost, 2)
+			if err != nil {
+				t.Fatal(err)
 			}
+			checkTwoByTwo(t, c.cost, c.eps, plan)
+		}
+	}
+}
+
+func checkTwoByTwo(t *testing.T, cost []float64, eps float64, plan []float64) {
+	t.Helper()
+	sk := math.Exp(-(cost[0] + cost[3] - cost[1] - cost[2]) / (2 * eps))
+	p := sk / (2 * (1 + sk))
+	want := []float64{p, 0.5 - p, 0.5 - p, p}
+	for k := range want {
+		if math.Abs(plan[k]-want[k]) > 1e-12 {
+			t.Errorf("cost %v ε=%v: plan %v, want %v", cost, eps, plan, want)
+			return
 		}
 	}
 }

@@ -36,7 +36,12 @@
 //	f_i ← ε log a_i − ε LSE_j((g_j − C_ij)/ε)
 //	g_j ← ε log b_j − ε LSE_i((f_i − C_ij)/ε)
 //
-// with LSE the max-shifted log-sum-exp. After each g-update the column
+// with LSE the max-shifted log-sum-exp. In practice the sweeps run in the
+// equivalent stabilised scaling form (Schmitzer 2019): P = diag(u)·K·diag(v)
+// with K_ij = exp((f_i + g_j − C_ij)/ε) built once, u ← a/(Kv), v ← b/(Kᵀu),
+// and u, v absorbed into (f, g) when they leave [1e-100, 1e100], so a sweep
+// costs two matrix–vector products instead of 2n² exponentials; ε is reached
+// by ε-scaling from max C, halving per stage with warm-started potentials. After each g-update the column
 // marginals hold exactly; iteration stops when the row marginals' L1 error
 // Σ_i |Σ_j P_ij − a_i| falls below Tol (or after MaxIter sweeps, which is
 // counted in [SinkhornStats]). ε is absolute by default, in the units of the

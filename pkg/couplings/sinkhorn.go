@@ -38,6 +38,8 @@ type Sinkhorn struct {
 
 	cost, plan []float64
 	f, g, lse  []float64
+	u, v, kv   []float64
+	kern       []float64
 	idx        []int
 	buf0, buf1 []float64
 	stats      SinkhornStats
@@ -198,6 +200,10 @@ func (s *Sinkhorn) Plan(cost []float64, n int) ([]float64, error) {
 	s.f = growFloats(s.f, n)
 	s.g = growFloats(s.g, n)
 	s.lse = growFloats(s.lse, n)
+	s.u = growFloats(s.u, n)
+	s.v = growFloats(s.v, n)
+	s.kv = growFloats(s.kv, n)
+	s.kern = growFloats(s.kern, n*n)
 	clear(s.f)
 	clear(s.g)
 	// ε-scaling: solve a sequence of problems with ε_k = max(ε, c_max/2^k),
@@ -216,17 +222,40 @@ func (s *Sinkhorn) Plan(cost []float64, n int) ([]float64, error) {
 		if !final {
 			stol = math.Max(tol, stageTol)
 		}
+		s.kernel(cost, n, cur)
 		for k := 1; ; k++ {
-			if k > 2 && iters >= maxIter {
-				break // budget spent; a final stage still gets its two sweeps
+			if iters >= maxIter && (k > 2 || !final) {
+				break // budget spent; the final stage still gets two sweeps
 			}
 			iters++
-			errL1 = s.updateF(cost, n, cur, k > 1)
+			var ok bool
+			if errL1, ok = s.scaleU(n, k > 1); !ok {
+				// A row of the kernel underflowed: fall back to one
+				// log-domain sweep and rebuild the kernel around it.
+				s.absorb(n, cur)
+				errL1 = s.updateF(cost, n, cur, k > 1)
+				if k > 1 && errL1 < stol {
+					break
+				}
+				s.updateG(cost, n, cur)
+				s.kernel(cost, n, cur)
+				continue
+			}
 			if k > 1 && errL1 < stol {
 				break
 			}
-			s.updateG(cost, n, cur)
+			if !s.scaleV(n) {
+				s.absorb(n, cur)
+				s.updateG(cost, n, cur)
+				s.kernel(cost, n, cur)
+				continue
+			}
+			if s.scalingsLarge() {
+				s.absorb(n, cur)
+				s.kernel(cost, n, cur)
+			}
 		}
+		s.absorb(n, cur)
 		if final {
 			break
 		}
@@ -316,4 +345,103 @@ func (s *Sinkhorn) updateG(cost []float64, n int, eps float64) {
 	for j := range g {
 		g[j] = eps * (logB - (lse[j] + math.Log(g[j])))
 	}
+}
+
+// The sweeps run in the scaling form of the stabilised Sinkhorn (Schmitzer
+// 2019): with the stabilised kernel K_ij = exp((f_i + g_j − C_ij)/ε) built
+// once, the plan is diag(u)·K·diag(v) and a sweep is two matrix–vector
+// products, u_i ← a_i/(K v)_i, v_j ← b_j/(Kᵀu)_j, with no exponentials.
+// When u or v leave [1e-100, 1e100] they are absorbed into the potentials
+// (f ← f + ε log u, g ← g + ε log v) and K is rebuilt; a kernel row or
+// column that underflows to zero falls back to a log-domain sweep.
+
+// scalingBound is where u and v are absorbed into the potentials.
+const scalingBound = 1e100
+
+// kernel builds K for the current potentials and resets u = v = 1.
+func (s *Sinkhorn) kernel(cost []float64, n int, eps float64) {
+	inv := 1 / eps
+	for i := range n {
+		row := cost[i*n : (i+1)*n]
+		kr := s.kern[i*n : (i+1)*n]
+		fi := s.f[i]
+		for j, c := range row {
+			kr[j] = math.Exp((fi + s.g[j] - c) * inv)
+		}
+	}
+	for i := range s.u {
+		s.u[i], s.v[i] = 1, 1
+	}
+}
+
+// absorb moves u and v into the potentials and resets them to 1.
+func (s *Sinkhorn) absorb(n int, eps float64) {
+	for i := range n {
+		s.f[i] += eps * math.Log(s.u[i])
+		s.g[i] += eps * math.Log(s.v[i])
+		s.u[i], s.v[i] = 1, 1
+	}
+}
+
+// scaleU sets u_i ← a_i/(K v)_i and, when check is set, returns the L1
+// row-marginal error Σ_i |u_i (K v)_i − a_i| of the plan before the update.
+// It reports false (leaving u partly updated, still positive) when a
+// (K v)_i is zero or not finite.
+func (s *Sinkhorn) scaleU(n int, check bool) (float64, bool) {
+	a := 1 / float64(n)
+	errL1 := math.Inf(1)
+	if check {
+		errL1 = 0
+	}
+	v := s.v[:n]
+	for i := range n {
+		kr := s.kern[i*n : (i+1)*n]
+		var kv float64
+		for j, k := range kr {
+			kv += k * v[j]
+		}
+		if !(kv > 0) || math.IsInf(kv, 1) {
+			return errL1, false
+		}
+		if check {
+			errL1 += math.Abs(s.u[i]*kv - a)
+		}
+		s.u[i] = a / kv
+	}
+	return errL1, true
+}
+
+// scaleV sets v_j ← b_j/(Kᵀu)_j, accumulating Kᵀu row by row; false when a
+// column sum is zero or not finite (v is then unchanged).
+func (s *Sinkhorn) scaleV(n int) bool {
+	ktu := s.kv[:n]
+	clear(ktu)
+	for i := range n {
+		kr := s.kern[i*n : (i+1)*n]
+		ui := s.u[i]
+		for j, k := range kr {
+			ktu[j] += k * ui
+		}
+	}
+	for _, c := range ktu {
+		if !(c > 0) || math.IsInf(c, 1) {
+			return false
+		}
+	}
+	b := 1 / float64(n)
+	for j, c := range ktu {
+		s.v[j] = b / c
+	}
+	return true
+}
+
+// scalingsLarge reports whether u or v left [1/scalingBound, scalingBound].
+func (s *Sinkhorn) scalingsLarge() bool {
+	for i, u := range s.u {
+		v := s.v[i]
+		if u > scalingBound || u < 1/scalingBound || v > scalingBound || v < 1/scalingBound {
+			return true
+		}
+	}
+	return false
 }
