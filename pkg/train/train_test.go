@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowbench/flowbench/pkg/checkpoint"
 	"github.com/flowbench/flowbench/pkg/couplings"
 	"github.com/flowbench/flowbench/pkg/datasets"
 	"github.com/flowbench/flowbench/pkg/models"
@@ -365,5 +366,40 @@ func TestValidate(t *testing.T) {
 	res, err := FM(newModel(t, 1), paths.DefaultVP(), datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, good, rand.New(rand.NewPCG(1, 1)))
 	if err != nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "[0, 0.99999)") {
 		t.Errorf("VP run: warnings %q, err %v", res.Warnings, err)
+	}
+}
+
+// TestCheckpointRoundTrip: a run's final state survives checkpoint.Save and
+// LoadFor bit-exactly, and loads only for its own model configuration.
+func TestCheckpointRoundTrip(t *testing.T) {
+	m := newModel(t, 4)
+	res, err := FM(m, paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, smallCfg(t), rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := res.Checkpoint(m.Cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := t.TempDir() + "/run.ckpt"
+	if err := checkpoint.Save(path, c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := checkpoint.LoadFor(path, m.Cfg, len(m.Params))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range m.Params {
+		if math.Float64bits(got.Params[i]) != math.Float64bits(m.Params[i]) || got.EMA[i] != res.EMA[i] || got.Opt.V[i] != res.Opt.V[i] {
+			t.Fatalf("parameter %d differs after the round trip", i)
+		}
+	}
+	if got.Step != 30 || got.Opt.Step != 30 || got.EMAUpdates != 30 || got.Opt.Name != optim.NameAdam {
+		t.Errorf("checkpoint step %d, opt %s/%d, EMA updates %d", got.Step, got.Opt.Name, got.Opt.Step, got.EMAUpdates)
+	}
+	wider := models.DefaultConfig(2)
+	wider.Hidden = []int{64, 64, 128}
+	if _, err := checkpoint.LoadFor(path, wider, len(m.Params)); err == nil {
+		t.Error("checkpoint loaded for another architecture")
 	}
 }
