@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -42,9 +43,16 @@ func report(b *testing.B) {
 // (w = 64, d = 2, batch 256): draw x0, x1, t, form x_t and u, loss+gradient,
 // Adam.
 func BenchmarkFMStep(b *testing.B) {
+	for _, w := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) { benchFMStep(b, w) })
+	}
+}
+
+func benchFMStep(b *testing.B, workers int) {
 	const n, d = 256, 2
 	m, _ := NewMLP(DefaultConfig(d), rand.New(rand.NewPCG(1, 2)))
 	rng := rand.New(rand.NewPCG(3, 4))
+	m.SetWorkers(workers)
 	xt, u, tt := make([]float64, n*d), make([]float64, n*d), make([]float64, n)
 	var opt adam
 	m.FMLossGrad(xt, tt, u) // warm-up: grow the scratch buffers
@@ -95,8 +103,15 @@ func BenchmarkCNFStep(b *testing.B) {
 
 // BenchmarkSample: Euler × 8 from N(0, I), n = 2048, no gradient.
 func BenchmarkSample(b *testing.B) {
+	for _, w := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) { benchSample(b, w) })
+	}
+}
+
+func benchSample(b *testing.B, workers int) {
 	const n, d, steps = 2048, 2, 8
 	m, _ := NewMLP(DefaultConfig(d), rand.New(rand.NewPCG(1, 2)))
+	m.SetWorkers(workers)
 	rng := rand.New(rand.NewPCG(7, 8))
 	x, v := make([]float64, n*d), make([]float64, n*d)
 	m.Velocity(v, x, 0) // warm-up: grow the scratch buffers

@@ -13,7 +13,9 @@ import (
 // (batch mean of the squared norm, MATH.md §2 L_CFM) for the n×d points xt,
 // the n times t and the n×d targets u, adds ∂L/∂θ into Grad and returns L.
 // The forward and backward passes are fused by hand; nothing is allocated
-// once the buffers have grown to n.
+// once the buffers have grown to n. Rows are processed in fixed blocks (on
+// SetWorkers goroutines), and the per-block sums are added in block order,
+// so the result does not depend on the worker count.
 func (m *MLP) FMLossGrad(xt, t, u []float64) float64 {
 	d := m.Cfg.Dim
 	if len(xt)%d != 0 || len(u) != len(xt) || len(t)*d != len(xt) {
@@ -23,67 +25,92 @@ func (m *MLP) FMLossGrad(xt, t, u []float64) float64 {
 	if n == 0 {
 		return 0
 	}
-	L := len(m.layers)
-	ws := &m.ws
-	if len(ws.hs) != L-1 {
-		ws.hs = make([][]float64, L-1)
-		ws.ds = make([][]float64, L-1)
+	nblk, np := numBlocks(n, fmRows), len(m.Params)
+	m.part = grow(m.part, nblk*np)
+	m.lossPart = grow(m.lossPart, nblk)
+	m.cx, m.cts, m.cu, m.cn = xt, t, u, n
+	m.forBlocks(nblk, m.fmTask)
+	m.cx, m.cts, m.cu = nil, nil, nil
+	loss := 0.0
+	for b := 0; b < nblk; b++ {
+		loss += m.lossPart[b]
+		g := m.Grad[:np]
+		for i, v := range m.part[b*np : (b+1)*np] {
+			g[i] += v
+		}
 	}
-	mw := m.maxWidth()
+	return loss / float64(n)
+}
+
+// fmBlock computes row block blk of FMLossGrad with worker w's scratch: its
+// sum of squared residuals into lossPart[blk] and its gradient contribution
+// into part[blk] (overwritten).
+func (m *MLP) fmBlock(w, blk int) {
+	d, n, L := m.Cfg.Dim, m.cn, len(m.layers)
+	r0 := blk * fmRows
+	r1 := min(n, r0+fmRows)
+	nb := r1 - r0
+	s := &m.wsw[w]
+	if len(s.hs) != L-1 {
+		s.hs = make([][]float64, L-1)
+		s.ds = make([][]float64, L-1)
+	}
 	for i := 0; i < L-1; i++ {
-		c := m.layers[i].out
-		ws.hs[i] = grow(ws.hs[i], n*c)
-		ws.ds[i] = grow(ws.ds[i], n*c)
+		s.hs[i] = grow(s.hs[i], fmRows*m.layers[i].out)
+		s.ds[i] = grow(s.ds[i], fmRows*m.layers[i].out)
 	}
-	ws.g = grow(ws.g, n*max(mw, d))
-	ws.g2 = grow(ws.g2, n*max(mw, d))
-	ws.vout = grow(ws.vout, n*d)
+	s.g = grow(s.g, fmRows*max(m.mw, d))
+	s.g2 = grow(s.g2, fmRows*max(m.mw, d))
+	s.vout = grow(s.vout, fmRows*d)
+	np := len(m.Params)
+	grad := m.part[blk*np : (blk+1)*np]
+	u := m.cu[r0*d : r1*d]
 
 	// Forward, keeping h_l and σ'(z_l).
-	cur := m.fillInput(xt, t, 0, n)
+	in := m.fillInput(&s.in, m.cx[r0*d:r1*d], m.cts[r0:r1], nb)
+	cur := in
+	vout := s.vout[:nb*d]
 	for i, l := range m.layers {
-		w, b := m.wb(l)
+		wt, b := m.wb(l)
 		c := l.out
-		var out []float64
-		if i == L-1 {
-			out = ws.vout
-		} else {
-			out = ws.hs[i]
-		}
-		linalg.Gemm(false, false, n, c, l.in, cur, l.in, w, c, 0, out, c)
-		addBias(out, b, n)
+		out := vout
 		if i < L-1 {
-			m.act.ApplyDeriv(out, ws.ds[i], out)
+			out = s.hs[i][:nb*c]
+		}
+		linalg.Gemm(false, false, nb, c, l.in, cur, l.in, wt, c, 0, out, c)
+		if i < L-1 {
+			m.act.ApplyBias(out, s.ds[i][:nb*c], out, b)
+		} else {
+			addBias(out, b, nb)
 		}
 		cur = out
 	}
 
-	// Loss and dL/dv = 2(v − u)/n.
+	// Squared residuals and dL/dv = 2(v − u)/n.
 	loss := 0.0
-	g := ws.g[:n*d]
-	s := 2 / float64(n)
-	for i, v := range ws.vout {
+	g := s.g[:nb*d]
+	sc := 2 / float64(n)
+	for i, v := range vout {
 		r := v - u[i]
 		loss += r * r
-		g[i] = s * r
+		g[i] = sc * r
 	}
-	loss /= float64(n)
+	m.lossPart[blk] = loss
 
-	// Backward: dW_l += h_{l−1}ᵀ g_l, db_l += Σ_r g_l, g_{l−1} = (g_l W_lᵀ) ⊙ σ'(z_{l−1}).
-	g2 := ws.g2
+	// Backward: dW_l = h_{l−1}ᵀ g_l, db_l = Σ_r g_l, g_{l−1} = (g_l W_lᵀ) ⊙ σ'(z_{l−1}).
+	g2 := s.g2
 	for i := L - 1; i >= 0; i-- {
 		l := m.layers[i]
 		c := l.out
-		var hin []float64
-		if i == 0 {
-			hin = ws.in
-		} else {
-			hin = ws.hs[i-1]
+		hin := in
+		if i > 0 {
+			hin = s.hs[i-1][:nb*l.in]
 		}
-		gw := m.Grad[l.w:l.b]
-		gb := m.Grad[l.b : l.b+c]
-		linalg.Gemm(true, false, l.in, c, n, hin, l.in, g, c, 1, gw, c)
-		for r := 0; r < n; r++ {
+		gw := grad[l.w:l.b]
+		gb := grad[l.b : l.b+c]
+		linalg.Gemm(true, false, l.in, c, nb, hin, l.in, g, c, 0, gw, c)
+		copy(gb, g[:c])
+		for r := 1; r < nb; r++ {
 			gr := g[r*c : (r+1)*c]
 			for j, v := range gr {
 				gb[j] += v
@@ -92,14 +119,13 @@ func (m *MLP) FMLossGrad(xt, t, u []float64) float64 {
 		if i == 0 {
 			break
 		}
-		w, _ := m.wb(l)
-		gn := g2[:n*l.in]
-		linalg.Gemm(false, true, n, l.in, c, g, c, w, c, 0, gn, l.in)
-		dd := ws.ds[i-1]
+		wt, _ := m.wb(l)
+		gn := g2[:nb*l.in]
+		linalg.Gemm(false, true, nb, l.in, c, g, c, wt, c, 0, gn, l.in)
+		dd := s.ds[i-1][:nb*l.in]
 		for j := range gn {
 			gn[j] *= dd[j]
 		}
 		g, g2 = gn, g[:cap(g)]
 	}
-	return loss
 }

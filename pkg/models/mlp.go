@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 
 	"github.com/flowbench/flowbench/internal/linalg"
@@ -44,18 +45,39 @@ type MLP struct {
 	hcount int
 
 	ws workspace
+
+	// Row-block parallelism (par.go): per-worker scratch, the pool, and the
+	// current call's arguments, which the block tasks read.
+	workers  int
+	pool     *pool
+	cleanup  runtime.Cleanup
+	wsw      []blockScratch
+	velTask  func(w, blk int)
+	fmTask   func(w, blk int)
+	cx, cdst []float64 // x (or x_t) and dst of the current call
+	cts, cu  []float64 // per-row times and targets of the current FMLossGrad
+	cn       int       // rows of the current call
+	bt       []float64 // first-layer bias with the time features folded in
+	part     []float64 // per-block gradients, block-major
+	lossPart []float64 // per-block sums of squared residuals
+	mw       int       // widest hidden layer
 }
 
-// workspace holds the inference and training scratch, grown on demand.
+// blockScratch is one worker's scratch for a block of rows.
+type blockScratch struct {
+	a, b   []float64   // ping-pong activations (Velocity)
+	in     []float64   // block × InputDim network input (FMLossGrad)
+	hs, ds [][]float64 // per hidden layer activations and σ'
+	g, g2  []float64   // backward ping-pong
+	vout   []float64   // block × d output
+}
+
+// workspace holds VelocityDiv's scratch, grown on demand.
 type workspace struct {
-	in     []float64   // n × InputDim
-	a, b   []float64   // stacked ping-pong activations
-	d1     []float64   // σ' of the primal rows
-	out    []float64   // stacked outputs
-	probes []float64   // P × n × d Hutchinson probes
-	hs, ds [][]float64 // per hidden layer activations and σ' (training)
-	g, g2  []float64   // backward ping-pong (training)
-	vout   []float64   // n × d output (training)
+	a, b   []float64 // stacked ping-pong activations
+	d1     []float64 // σ' of the primal rows
+	out    []float64 // stacked outputs
+	probes []float64 // P × n × d Hutchinson probes
 }
 
 // NewMLP validates cfg and returns an MLP initialised like PyTorch's Linear
@@ -94,6 +116,9 @@ func newShell(cfg Config) *MLP {
 	for k := 1; k <= cfg.Fourier; k++ {
 		m.omega = append(m.omega, 2*math.Pi*float64(k))
 	}
+	m.mw = slices.Max(cfg.Hidden)
+	m.workers, m.wsw = 1, make([]blockScratch, 1)
+	m.velTask, m.fmTask = m.velBlock, m.fmBlock
 	return m
 }
 
@@ -106,13 +131,17 @@ func (m *MLP) Dim() int { return m.Cfg.Dim }
 // ZeroGrad sets Grad to zero.
 func (m *MLP) ZeroGrad() { clear(m.Grad) }
 
-// Clone returns an MLP with copies of Params and Grad and its own scratch
-// buffers. The clone computes exact divergences until SetHutchinson gives it
-// its own random stream.
+// Clone returns an MLP with copies of Params and Grad, its own scratch
+// buffers and, when m has more than one worker, its own pool of as many. The
+// clone computes exact divergences until SetHutchinson gives it its own
+// random stream.
 func (m *MLP) Clone() *MLP {
 	c := newShell(m.Cfg)
 	copy(c.Params, m.Params)
 	copy(c.Grad, m.Grad)
+	if m.workers > 1 {
+		c.SetWorkers(m.workers)
+	}
 	return c
 }
 
@@ -135,21 +164,18 @@ func grow(s []float64, n int) []float64 {
 	return s[:n]
 }
 
-func (m *MLP) maxWidth() int { return slices.Max(m.Cfg.Hidden) }
+func (m *MLP) maxWidth() int { return m.mw }
 
-// fillInput writes [x, τ(t_r)] into ws.in; ts holds one time per row, or is
-// nil and t is used for every row.
-func (m *MLP) fillInput(x []float64, ts []float64, t float64, n int) []float64 {
+// fillInput writes the rows [x_r, τ(t_r)] into buf (grown to n rows) and
+// returns it.
+func (m *MLP) fillInput(buf *[]float64, x, ts []float64, n int) []float64 {
 	d, in := m.Cfg.Dim, m.Cfg.InputDim()
-	m.ws.in = grow(m.ws.in, n*in)
-	a := m.ws.in
+	*buf = grow(*buf, n*in)
+	a := *buf
 	for r := 0; r < n; r++ {
 		row := a[r*in : (r+1)*in]
 		copy(row, x[r*d:(r+1)*d])
-		tr := t
-		if ts != nil {
-			tr = ts[r]
-		}
+		tr := ts[r]
 		row[d] = tr
 		f := len(m.omega)
 		for k, w := range m.omega {
@@ -184,34 +210,96 @@ func (m *MLP) wb(l layer) (w, b []float64) {
 	return m.Params[l.w:l.b], m.Params[l.b : l.b+l.out]
 }
 
+// directMax is the widest data dimension for which the first layer is a
+// direct loop rather than a Gemm.
+const directMax = 8
+
+// timeBias sets m.bt = b_1 + τ(t)·W_1[d:, :], the first layer's bias with the
+// time features (the same for every row of a call) folded in, so the first
+// layer acts on x alone: z_1 = x·W_1[:d, :] + bt.
+func (m *MLP) timeBias(t float64) {
+	l, d := m.layers[0], m.Cfg.Dim
+	c := l.out
+	m.bt = grow(m.bt, c)
+	copy(m.bt, m.Params[l.b:l.b+c])
+	fold := func(q int, tau float64) {
+		wq := m.Params[l.w+(d+q)*c : l.w+(d+q+1)*c]
+		for j := range m.bt {
+			m.bt[j] = math.FMA(tau, wq[j], m.bt[j])
+		}
+	}
+	fold(0, t)
+	f := len(m.omega)
+	for k, w := range m.omega {
+		s, co := math.Sincos(w * t)
+		fold(1+k, s)
+		fold(1+f+k, co)
+	}
+}
+
+// firstLayer writes z = x·W_1[:d, :] + bt for the n×d rows x (timeBias set
+// bt).
+func (m *MLP) firstLayer(z, x []float64, n int) {
+	l, d := m.layers[0], m.Cfg.Dim
+	c := l.out
+	w1 := m.Params[l.w : l.w+d*c]
+	if d > directMax {
+		linalg.Gemm(false, false, n, c, d, x, d, w1, c, 0, z, c)
+		addBias(z, m.bt, n)
+		return
+	}
+	for r := 0; r < n; r++ {
+		zr := z[r*c : (r+1)*c]
+		copy(zr, m.bt)
+		for i, xi := range x[r*d : (r+1)*d] {
+			wi := w1[i*c : (i+1)*c]
+			for j := range zr {
+				zr[j] = math.FMA(xi, wi[j], zr[j])
+			}
+		}
+	}
+}
+
 // Velocity writes v_t(x) for the n×d batch x into dst (n×d, not aliasing x).
+// The rows are computed in blocks, on SetWorkers goroutines.
 func (m *MLP) Velocity(dst, x []float64, t float64) {
 	n := m.checkBatch(dst, x)
 	if n == 0 {
 		return
 	}
-	mw := m.maxWidth()
-	m.ws.a = grow(m.ws.a, n*mw)
-	m.ws.b = grow(m.ws.b, n*mw)
-	cur, nxt := m.fillInput(x, nil, t, n), m.ws.a
+	m.timeBias(t)
+	m.cx, m.cdst, m.cn = x, dst, n
+	m.forBlocks(numBlocks(n, velRows), m.velTask)
+	m.cx, m.cdst = nil, nil
+}
+
+// velBlock computes Velocity for row block blk with worker w's scratch.
+func (m *MLP) velBlock(w, blk int) {
+	d := m.Cfg.Dim
+	r0 := blk * velRows
+	r1 := min(m.cn, r0+velRows)
+	nb := r1 - r0
+	s := &m.wsw[w]
+	s.a = grow(s.a, velRows*m.mw)
+	s.b = grow(s.b, velRows*m.mw)
+	x, dst := m.cx[r0*d:r1*d], m.cdst[r0*d:r1*d]
+	z := s.a[:nb*m.layers[0].out]
+	m.firstLayer(z, x, nb)
+	m.act.Apply(z, z)
+	cur, nxt := z, s.b
 	last := len(m.layers) - 1
-	for i, l := range m.layers {
-		w, b := m.wb(l)
-		out := nxt[:n*l.out]
+	for i := 1; i <= last; i++ {
+		l := m.layers[i]
+		wt, b := m.wb(l)
 		if i == last {
-			out = dst
+			linalg.Gemm(false, false, nb, l.out, l.in, cur, l.in, wt, l.out, 0, dst, l.out)
+			addBias(dst, b, nb)
+			return
 		}
-		linalg.Gemm(false, false, n, l.out, l.in, cur, l.in, w, l.out, 0, out, l.out)
-		addBias(out, b, n)
-		if i < last {
-			m.act.Apply(out, out)
-			cur = out
-			if i%2 == 0 {
-				nxt = m.ws.b
-			} else {
-				nxt = m.ws.a
-			}
-		}
+		out := nxt[:nb*l.out]
+		linalg.Gemm(false, false, nb, l.out, l.in, cur, l.in, wt, l.out, 0, out, l.out)
+		m.act.ApplyBias(out, nil, out, b)
+		cur, nxt = out, cur[:cap(cur)]
 	}
 }
 
@@ -247,16 +335,16 @@ func (m *MLP) VelocityDiv(dst, div, x []float64, t float64) {
 	m.ws.b = grow(m.ws.b, rows*mw)
 	m.ws.d1 = grow(m.ws.d1, n*mw)
 	m.ws.out = grow(m.ws.out, rows*d)
-	in := m.fillInput(x, nil, t, n)
 
-	// First layer: primal product only; tangent seeds from rows of W_1.
+	// First layer: primal only (time folded into the bias); tangent seeds
+	// from rows of W_1.
 	l0 := m.layers[0]
-	w, b := m.wb(l0)
+	w, _ := m.wb(l0)
 	c := l0.out
 	h := m.ws.a[:rows*c]
-	linalg.Gemm(false, false, n, c, l0.in, in, l0.in, w, c, 0, h, c)
+	m.timeBias(t)
+	m.firstLayer(h[:n*c], x, n)
 	d1 := m.ws.d1[:n*c]
-	addBias(h, b, n)
 	m.act.ApplyDeriv(h[:n*c], d1, h[:n*c])
 	if m.hrng == nil {
 		for i := 0; i < d; i++ {
@@ -295,8 +383,7 @@ func (m *MLP) VelocityDiv(dst, div, x []float64, t float64) {
 		z := nxt[:rows*c]
 		linalg.Gemm(false, false, rows, c, l.in, cur, l.in, w, c, 0, z, c)
 		d1 := m.ws.d1[:n*c]
-		addBias(z[:n*c], b, n)
-		m.act.ApplyDeriv(z[:n*c], d1, z[:n*c])
+		m.act.ApplyBias(z[:n*c], d1, z[:n*c], b)
 		for blk := n * c; blk < rows*c; blk += n * c {
 			zz := z[blk : blk+n*c]
 			for j := range zz {
