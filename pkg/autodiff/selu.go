@@ -134,8 +134,7 @@ func seluSlice(f, d1, d2, z, b []float64) {
 	}
 	done := 0
 	if haveSELUKernel && n >= seluMinVec {
-		done = n &^ (seluMinVec - 1)
-		seluKernel(pf, p1, p2, pz, pb, done, flags, &seluTab[0][0])
+		done = seluVec(pf, p1, p2, pz, pb, n, flags)
 	}
 	seluGo(f, d1, d2, z, b, done)
 }

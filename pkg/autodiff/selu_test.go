@@ -89,6 +89,14 @@ func TestExpNonPos(t *testing.T) {
 // that exercise the vector body and the scalar tail, including NaN, ±Inf,
 // ±0 and clamped arguments.
 func TestSELUKernel(t *testing.T) {
+	for _, f256 := range []bool{false, true} {
+		force256 = f256
+		testSELUKernel(t)
+	}
+	force256 = false
+}
+
+func testSELUKernel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	specials := []float64{0, math.Copysign(0, -1), math.NaN(), math.Inf(1), math.Inf(-1), -700, -750, 1e-310, -1e-310, 710}
 	same := func(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }
@@ -122,7 +130,7 @@ func TestSELUKernel(t *testing.T) {
 				}
 				wf, w1, w2 := SELU.Eval(v)
 				if (f != nil && !same(f[i], wf)) || (d1 != nil && !same(d1[i], w1)) || (d2 != nil && !same(d2[i], w2)) {
-					t.Fatalf("n=%d flags=%d i=%d z=%g: kernel (%v %v %v), scalar (%g %g %g)", n, flags, i, v, f, d1, d2, wf, w1, w2)
+					t.Fatalf("force256=%v n=%d flags=%d i=%d z=%g: kernel (%v %v %v), scalar (%g %g %g)", force256, n, flags, i, v, f, d1, d2, wf, w1, w2)
 				}
 			}
 		}
