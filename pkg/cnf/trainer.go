@@ -1,0 +1,372 @@
+package cnf
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	ad "github.com/flowbench/flowbench/pkg/autodiff"
+	"github.com/flowbench/flowbench/pkg/models"
+	"github.com/flowbench/flowbench/pkg/optim"
+	"github.com/flowbench/flowbench/pkg/solvers"
+	"github.com/flowbench/flowbench/pkg/train"
+)
+
+// ErrDiverged is wrapped by the error a training step returns when the loss
+// or the gradient is NaN or infinite; the message names the step.
+var ErrDiverged = errors.New("training diverged")
+
+// log2Pi is ln(2π).
+var log2Pi = math.Log(2 * math.Pi)
+
+// StepInfo is what one loss (and gradient) evaluation measured. The terms
+// are batch means in nats; Kinetic and Jacobian are zero when their weight
+// is zero (they are not integrated then).
+type StepInfo struct {
+	Loss     float64 // NLL + Kinetic·λ_K + Jacobian·λ_J
+	NLL      float64 // −(1/n) Σ log p_1(x1_r) (a Hutchinson estimate when the divergence is)
+	Kinetic  float64 // (1/n) Σ ∫_0^1 |v|² dt
+	Jacobian float64 // (1/n) Σ ∫_0^1 |∂v/∂x|_F² dt (estimated with the probes under Hutchinson)
+	GradNorm float64 // global L2 norm of ∂Loss/∂θ before clipping (Step only)
+	LR       float64 // learning rate of the update (Step only)
+	// NFEForward counts evaluations of the field in the forward solve,
+	// NFEBackward the vector–Jacobian products of the gradient (backprop:
+	// one per recorded evaluation; adjoint: the adjoint solve's NFE).
+	NFEForward, NFEBackward int
+}
+
+// Trainer computes the CNF maximum-likelihood loss and its gradient for a
+// models.MLP and takes optimiser steps. It owns its scratch (tape, solver
+// buffers, probes), allocates nothing per step once warmed up, and is not
+// safe for concurrent use.
+type Trainer struct {
+	m     *models.MLP
+	cfg   Config
+	clip  float64
+	total int // tcfg.Steps, for error messages
+	nt    *net
+	tp    ad.Tape
+	rng   *rand.Rand
+	exact bool
+	wantK bool
+	wantJ bool
+	tab   solvers.Tableau
+	fwdS  solvers.Solver // forward solve (adjoint mode)
+	adjS  solvers.Solver // adjoint solve
+	opt   *optim.Adam
+	sched optim.Schedule
+	ema   *optim.EMA
+	k     int // optimiser steps taken
+
+	probes []float64 // P·n·d, probe p of point r at [(p·n + r)·d, …)
+
+	// backprop scratch
+	cs                  []float64
+	ns                  []ad.Node
+	kx, kd, kk, kj      []ad.Node
+	nllRow              ad.Node
+	lossN, nllN, kN, jN ad.Node
+
+	// adjoint state
+	n            int
+	y, ya        []float64
+	cdiv, ck, cj []float64
+	fwd          fwdSystem
+	adj          adjSystem
+	outs         [4]ad.Node
+	cots         [4][]float64
+}
+
+// NewTrainer validates cfg and tcfg and returns a Trainer for m with the
+// optimiser, schedule, clipping and EMA of tcfg (its Steps, Batch, TrainSet,
+// CurveEvery and Progress are Train's business). rng supplies the
+// Hutchinson probes (it is not used with the exact divergence).
+func NewTrainer(m *models.MLP, cfg Config, tcfg train.Config, rng *rand.Rand) (*Trainer, error) {
+	if m == nil || rng == nil {
+		panic("cnf: NewTrainer with a nil model or rng")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := tcfg.Validate(); err != nil {
+		return nil, fmt.Errorf("cnf: %w", err)
+	}
+	tr := &Trainer{m: m, cfg: cfg, clip: tcfg.Clip, total: tcfg.Steps, nt: newNet(m), rng: rng, exact: cfg.exact(m.Cfg.Dim),
+		wantK: cfg.Kinetic > 0, wantJ: cfg.Jacobian > 0}
+	if tab, ok := fixedSolvers[cfg.Solver]; ok {
+		tr.tab = tab
+	}
+	if cfg.Gradient == GradAdjoint {
+		s, err := solvers.ByName(cfg.Solver, cfg.Steps, cfg.RTol, cfg.ATol)
+		if err != nil {
+			return nil, fmt.Errorf("cnf: %w", err)
+		}
+		if dp, ok := s.(*solvers.Dopri5); ok {
+			dp.MaxSteps = cfg.MaxSteps
+		}
+		tr.fwdS = s
+		tr.adjS = s.(interface{ Clone() solvers.Solver }).Clone()
+	}
+	var err error
+	if tr.opt, err = optim.New(tcfg.Optim, len(m.Params)); err != nil {
+		return nil, fmt.Errorf("cnf: %w", err)
+	}
+	tr.sched = tcfg.Schedule
+	if tr.sched == nil {
+		tr.sched = optim.Constant{LR: tcfg.Optim.LR}
+	}
+	if tcfg.EMADecay > 0 {
+		if tr.ema, err = optim.NewEMA(m.Params, tcfg.EMADecay, tcfg.EMAWarmup); err != nil {
+			return nil, fmt.Errorf("cnf: %w", err)
+		}
+	}
+	s := max(len(tr.tab.B), 1)
+	tr.cs, tr.ns = make([]float64, max(s+1, 3)), make([]ad.Node, max(s+1, 3)) // stages + y, or NLL + 2 regularisers
+	tr.kx, tr.kd, tr.kk, tr.kj = make([]ad.Node, s), make([]ad.Node, s), make([]ad.Node, s), make([]ad.Node, s)
+	tr.fwd.tr, tr.adj.tr = tr, tr
+	return tr, nil
+}
+
+// Model returns the trained model.
+func (tr *Trainer) Model() *models.MLP { return tr.m }
+
+// Config returns the configuration.
+func (tr *Trainer) Config() Config { return tr.cfg }
+
+// Exact reports whether the divergence is computed exactly (not estimated).
+func (tr *Trainer) Exact() bool { return tr.exact }
+
+// Steps returns the number of optimiser steps taken.
+func (tr *Trainer) Steps() int { return tr.k }
+
+// EMA returns the weight average, or nil when Config.EMA is 0.
+func (tr *Trainer) EMA() *optim.EMA { return tr.ema }
+
+// Optimizer returns the optimiser (for checkpointing its state).
+func (tr *Trainer) Optimizer() *optim.Adam { return tr.opt }
+
+func (tr *Trainer) rows(x1 []float64) int {
+	d := tr.m.Cfg.Dim
+	if len(x1) == 0 || len(x1)%d != 0 {
+		panic(fmt.Sprintf("cnf: batch of %d values for dimension %d", len(x1), d))
+	}
+	return len(x1) / d
+}
+
+// drawProbes fills the probes for n points (Hutchinson only).
+func (tr *Trainer) drawProbes(n int) {
+	if tr.exact {
+		return
+	}
+	p := tr.cfg.Probes * n * tr.m.Cfg.Dim
+	if cap(tr.probes) < p {
+		tr.probes = make([]float64, p)
+	}
+	tr.probes = tr.probes[:p]
+	if tr.cfg.ProbeKind == ProbeGaussian {
+		for i := range tr.probes {
+			tr.probes[i] = tr.rng.NormFloat64()
+		}
+		return
+	}
+	var bits uint64
+	for i := range tr.probes {
+		if i%64 == 0 {
+			bits = tr.rng.Uint64()
+		}
+		tr.probes[i] = float64(int(bits&1)*2 - 1)
+		bits >>= 1
+	}
+}
+
+// useProbes records the probes on the tape for n points.
+func (tr *Trainer) useProbes(n int) {
+	if tr.exact {
+		tr.nt.setProbes(ad.None, 0)
+		return
+	}
+	p := tr.cfg.Probes
+	tr.nt.setProbes(tr.tp.Const(tr.probes, p*n, tr.m.Cfg.Dim), p)
+}
+
+// LossGrad evaluates the loss on the n×d batch x1 and overwrites the MLP's
+// Grad with ∂Loss/∂θ, by backprop through the fixed-step solve or by the
+// adjoint method as configured. Hutchinson probes are drawn once for the
+// call. It returns an error only when an adaptive solve fails.
+func (tr *Trainer) LossGrad(x1 []float64) (StepInfo, error) {
+	n := tr.rows(x1)
+	tr.drawProbes(n)
+	if tr.cfg.Gradient == GradBackprop {
+		info := tr.tapeSolve(x1, tr.m.Grad)
+		clear(tr.m.Grad)
+		tr.tp.Backward(tr.lossN)
+		info.NFEBackward = info.NFEForward
+		return info, nil
+	}
+	return tr.adjointGrad(x1)
+}
+
+// Loss evaluates the loss terms on x1 without a gradient (drawing fresh
+// probes under Hutchinson), with the training solver.
+func (tr *Trainer) Loss(x1 []float64) (StepInfo, error) {
+	n := tr.rows(x1)
+	tr.drawProbes(n)
+	if tr.cfg.Gradient == GradBackprop {
+		return tr.tapeSolve(x1, nil), nil
+	}
+	info, _, err := tr.forward(x1)
+	return info, err
+}
+
+// LogProb writes log p_1(x1_r) for every row of x1 into dst (len n), with
+// the training solver and divergence (a Hutchinson estimate when the
+// divergence is), and returns the forward NFE.
+func (tr *Trainer) LogProb(dst, x1 []float64) (int, error) {
+	n := tr.rows(x1)
+	if len(dst) != n {
+		panic(fmt.Sprintf("cnf: LogProb dst of length %d for %d points", len(dst), n))
+	}
+	tr.drawProbes(n)
+	if tr.cfg.Gradient == GradBackprop {
+		info := tr.tapeSolve(x1, nil)
+		for r, v := range tr.tp.Value(tr.nllRow) {
+			dst[r] = -v
+		}
+		return info.NFEForward, nil
+	}
+	info, y, err := tr.forward(x1)
+	if err != nil {
+		return info.NFEForward, err
+	}
+	d := tr.m.Cfg.Dim
+	for r := range dst {
+		dst[r] = -nllPoint(y[r*d:(r+1)*d], y[n*d+r])
+	}
+	return info.NFEForward, nil
+}
+
+// nllPoint is −log N(x0; 0, I) + ℓ(0) = −log p_1(x1) with ℓ(0) = ∫_0^1 tr dt.
+func nllPoint(x0 []float64, ell float64) float64 {
+	s := 0.0
+	for _, v := range x0 {
+		s += v * v
+	}
+	return 0.5*s + 0.5*float64(len(x0))*log2Pi + ell
+}
+
+// Step takes one training step on the batch x1: LossGrad, a divergence
+// check, gradient clipping, the optimiser update with the scheduled
+// learning rate, and the EMA update. A non-finite loss or gradient returns
+// an error wrapping ErrDiverged that names the step (1-based, as pkg/train)
+// and leaves the parameters unchanged; so does a failed adaptive solve.
+func (tr *Trainer) Step(x1 []float64) (StepInfo, error) {
+	info, err := tr.LossGrad(x1)
+	if err != nil {
+		return info, fmt.Errorf("cnf: step %d of %d: %w", tr.k+1, tr.total, err)
+	}
+	info.GradNorm = optim.ClipNorm(tr.m.Grad, tr.clip)
+	if !finite(info.Loss) || !finite(info.GradNorm) {
+		return info, fmt.Errorf("cnf: step %d of %d: %w: loss = %v (nll %v), gradient norm = %v", tr.k+1, tr.total, ErrDiverged, info.Loss, info.NLL, info.GradNorm)
+	}
+	info.LR = tr.sched.At(tr.k)
+	tr.opt.Step(tr.m.Params, tr.m.Grad, info.LR)
+	if tr.ema != nil {
+		tr.ema.Update(tr.m.Params)
+	}
+	tr.k++
+	return info, nil
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// tapeSolve records on the tape the fixed-step solve of the augmented state
+// [x, ℓ, K, F] from t = 1 to t = 0 (h = −1/steps) with
+//
+//	dx/dt = v,  dℓ/dt = −tr J,  dK/dt = −|v|²,  dF/dt = −|J|_F²,
+//
+// so that ℓ(0), K(0), F(0) are the integrals over [0, 1], and the loss
+// mean_r[−log N(x_r(0)) + ℓ_r(0)] + λ_K mean K(0) + λ_J mean F(0). grads nil
+// records constants (no gradient).
+func (tr *Trainer) tapeSolve(x1 []float64, grads []float64) StepInfo {
+	tp, nt, tab := &tr.tp, tr.nt, &tr.tab
+	d := tr.m.Cfg.Dim
+	n := len(x1) / d
+	tp.Reset()
+	tr.useProbes(n)
+	x := tp.Const(x1, n, d)
+	ell, kin, jac := ad.None, ad.None, ad.None
+	steps, s := tr.cfg.Steps, len(tab.B)
+	h := -1 / float64(steps)
+	for step := 0; step < steps; step++ {
+		t := 1 + float64(step)*h
+		for i := 0; i < s; i++ {
+			xi := x
+			tr.cs[0], tr.ns[0] = 1, x
+			cnt := 1
+			for j, a := range tab.A[i] {
+				if a != 0 {
+					tr.cs[cnt], tr.ns[cnt] = h*a, tr.kx[j]
+					cnt++
+				}
+			}
+			if cnt > 1 {
+				xi = tp.LinComb(tr.cs[:cnt], tr.ns[:cnt])
+			}
+			var sq ad.Node
+			tr.kx[i], tr.kd[i], sq = nt.build(tp, grads, xi, t+tab.C[i]*h, tr.wantJ)
+			if tr.wantK {
+				tr.kk[i] = tp.RowSum(tp.Square(tr.kx[i]))
+			}
+			tr.kj[i] = sq
+		}
+		x = tr.combine(x, tr.kx[:s], h)
+		ell = tr.combine(ell, tr.kd[:s], -h)
+		if tr.wantK {
+			kin = tr.combine(kin, tr.kk[:s], -h)
+		}
+		if tr.wantJ {
+			jac = tr.combine(jac, tr.kj[:s], -h)
+		}
+	}
+	// −log N(x; 0, I) = ½|x|² + (d/2) ln 2π.
+	tr.nllRow = tp.Add(tp.AddConst(tp.Scale(tp.RowSum(tp.Square(x)), 0.5), 0.5*float64(d)*log2Pi), ell)
+	tr.nllN = tp.Mean(tr.nllRow)
+	tr.lossN = tr.nllN
+	info := StepInfo{NLL: tp.Scalar(tr.nllN), NFEForward: steps * s}
+	cnt := 1
+	tr.cs[0], tr.ns[0] = 1, tr.nllN
+	if tr.wantK {
+		tr.kN = tp.Mean(kin)
+		info.Kinetic = tp.Scalar(tr.kN)
+		tr.cs[cnt], tr.ns[cnt] = tr.cfg.Kinetic, tr.kN
+		cnt++
+	}
+	if tr.wantJ {
+		tr.jN = tp.Mean(jac)
+		info.Jacobian = tp.Scalar(tr.jN)
+		tr.cs[cnt], tr.ns[cnt] = tr.cfg.Jacobian, tr.jN
+		cnt++
+	}
+	if cnt > 1 {
+		tr.lossN = tp.LinComb(tr.cs[:cnt], tr.ns[:cnt])
+	}
+	info.Loss = tp.Scalar(tr.lossN)
+	return info
+}
+
+// combine records y + c Σ_i b_i k_i (y None means 0).
+func (tr *Trainer) combine(y ad.Node, ks []ad.Node, c float64) ad.Node {
+	cnt := 0
+	if y != ad.None {
+		tr.cs[0], tr.ns[0] = 1, y
+		cnt = 1
+	}
+	for i, b := range tr.tab.B {
+		if b != 0 {
+			tr.cs[cnt], tr.ns[cnt] = c*b, ks[i]
+			cnt++
+		}
+	}
+	return tr.tp.LinComb(tr.cs[:cnt], tr.ns[:cnt])
+}
