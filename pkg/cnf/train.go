@@ -112,6 +112,9 @@ func TrainContext(ctx context.Context, m *models.MLP, target datasets.Dataset, c
 	if cfg.Gradient == GradAdjoint && cfg.Solver != "dopri5" {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("adjoint with the fixed-step solver %s×%d: the gradient approximates that of the continuous loss up to both solves' error, not the gradient of the discretised loss", cfg.Solver, cfg.Steps))
 	}
+	if a := m.Cfg.Act; a == "selu" || a == "relu" {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("activation %s has a discontinuous derivative: the divergence tr(∂v/∂x) jumps across its kinks, so the likelihood ODE is not smooth (adaptive solves take several times more steps; FFJORD's networks use tanh or softplus)", a))
+	}
 	if !tr.exact {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("Hutchinson divergence (%d %s probe(s) per point): per-step and final NLL values are unbiased stochastic estimates", cfg.Probes, cfg.ProbeKind))
 	}

@@ -327,3 +327,22 @@ func TestAutoDivergence(t *testing.T) {
 		t.Error("auto with exact_max_dim 2")
 	}
 }
+
+// TestSELUWarning: an activation with a kinked derivative is flagged, a
+// smooth one is not.
+func TestSELUWarning(t *testing.T) {
+	for act, want := range map[string]bool{"selu": true, "relu": true, "tanh": false, "softplus": false} {
+		cfg := Default()
+		cfg.Steps = 1
+		tcfg := DefaultTraining()
+		tcfg.Steps, tcfg.Batch = 1, 4
+		res, err := Train(newModel(t, tiny(act), 1), datasets.Normal{D: 2}, cfg, tcfg, rand.New(rand.NewPCG(1, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := len(res.Warnings) == 1 && strings.Contains(res.Warnings[0], "discontinuous derivative")
+		if got != want || len(res.Warnings) > 1 {
+			t.Errorf("%s: warnings %q", act, res.Warnings)
+		}
+	}
+}
