@@ -22,4 +22,11 @@
 //     s_t = 1 − t, the linear interpolation X_t = t·X1 + (1 − t)·X0 with target
 //     X1 − X0, for any source distribution and any coupling.
 //   - Cosine: a_t = sin(πt/2), s_t = cos(πt/2).
+//
+// Path.Noise σ adds a t-independent blur σ·ε, ε ~ N(0, I), to x_t with the
+// target unchanged: with the Rectified schedule this is Tong et al. (2024)'s
+// I-CFM / OT-CFM path x_t = (1 − t)·x0 + t·x1 + σ·ε, u_t = x1 − x0 (σ = 0.1
+// in their 2-D benchmark; σ = 0 is rectified flow). Because σ·ε is constant
+// in t, u_t = dx_t/dt still holds pathwise, and given (x0, x1) the law of x_t
+// is N((1 − t)·x0 + t·x1, σ²I) at every t.
 package paths

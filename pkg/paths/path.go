@@ -1,12 +1,25 @@
 package paths
 
-import "math/rand/v2"
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
 
 // Path is the generic affine Gaussian path built from a Schedule (MATH.md §2):
 // x_t = s_t·x0 + a_t·x1 with target u_t = s'_t·x0 + a'_t·x1. Its methods are
 // allocation free and safe for concurrent use if the Schedule is.
+//
+// Noise σ ≥ 0 adds a constant Gaussian blur to the trajectory (Tong et al.
+// 2024, I-CFM and OT-CFM): x_t = s_t·x0 + a_t·x1 + σ·ε, ε ~ N(0, I), with
+// the same target u_t = s'_t·x0 + a'_t·x1. The noise term does not depend on
+// t, so u_t = dx_t/dt still holds for every fixed (x0, x1, ε); given (x0, x1)
+// the conditional law is N(s_t·x0 + a_t·x1, σ²I) at every t, in particular
+// N(x0, σ²I) at t = 0 and N(x1, σ²I) at t = 1 for the rectified schedule.
+// With σ = 0 (the zero value) Sample and SampleNoise agree bit for bit.
 type Path struct {
 	Schedule
+	Noise float64
 }
 
 // Sample writes, for every row i of the n×d batches x0 and x1 with time t[i]
@@ -30,6 +43,30 @@ func (p Path) Sample(xt, ut, x0, x1, t []float64, d int) {
 			ur[j] = c.DS*a0[j] + c.DA*a1[j]
 		}
 	}
+}
+
+// SampleNoise is Sample plus the noise term: x_t = s·x0 + a·x1 + σ·ε with
+// σ = p.Noise and eps the n×d standard normal draws (the caller's stream);
+// ut is Sample's target. eps is read only when σ ≠ 0 and may then be nil.
+func (p Path) SampleNoise(xt, ut, x0, x1, eps, t []float64, d int) {
+	p.Sample(xt, ut, x0, x1, t, d)
+	if p.Noise == 0 {
+		return
+	}
+	if len(eps) != len(xt) {
+		panic("paths: SampleNoise eps length must be len(t)*d")
+	}
+	for j, e := range eps {
+		xt[j] += p.Noise * e
+	}
+}
+
+// ValidateNoise reports a negative or non-finite Noise.
+func (p Path) ValidateNoise() error {
+	if !(p.Noise >= 0) || math.IsInf(p.Noise, 0) {
+		return fmt.Errorf("paths: noise σ = %v, must be finite and ≥ 0", p.Noise)
+	}
+	return nil
 }
 
 // CondField writes the conditional field u_t(x | x1) = s'/s·(x − a·x1) + a'·x1

@@ -61,7 +61,7 @@ func TestTargetIsTimeDerivative(t *testing.T) {
 	xt, ut := make([]float64, d), make([]float64, d)
 	tt := make([]float64, 1)
 	for _, s := range allSchedules(t) {
-		p := Path{s}
+		p := Path{Schedule: s}
 		for _, ti := range testTimes {
 			tt[0] = ti
 			p.Sample(xt, ut, x0, x1, tt, d)
@@ -100,7 +100,7 @@ func TestCoeffDerivatives(t *testing.T) {
 // closed form −T'(1−t)/2 · (e^{−T}x − e^{−T/2}x1)/(1 − e^{−T}), T = T(1−t).
 func TestVPClosedForm(t *testing.T) {
 	vp := VP{BetaMin: DefaultBetaMin, BetaMax: DefaultBetaMax, Eps: DefaultEps}
-	p := Path{vp}
+	p := Path{Schedule: vp}
 	const d = 4
 	rng := rand.New(rand.NewPCG(3, 4))
 	x, x1 := randRows(rng, d), randRows(rng, d)
@@ -170,7 +170,7 @@ func TestCondFieldAtTrajectory(t *testing.T) {
 	xt, ut, u := make([]float64, n*d), make([]float64, n*d), make([]float64, n*d)
 	tt := make([]float64, n)
 	for _, s := range allSchedules(t) {
-		p := Path{s}
+		p := Path{Schedule: s}
 		for _, ti := range append(testTimes, 0.9999) {
 			for i := range tt {
 				tt[i] = ti
@@ -196,7 +196,7 @@ func TestSampleRows(t *testing.T) {
 	x0, x1 := randRows(rng, n*d), randRows(rng, n*d)
 	tt := []float64{0.1, 0.5, 0.9}
 	xt, ut, u := make([]float64, n*d), make([]float64, n*d), make([]float64, d)
-	p := Path{OT{SigmaMin: sig}}
+	p := Path{Schedule: OT{SigmaMin: sig}}
 	p.Sample(xt, ut, x0, x1, tt, d)
 	for i, ti := range tt {
 		p.CondField(u, xt[i*d:(i+1)*d], x1[i*d:(i+1)*d], d, ti)
@@ -214,7 +214,7 @@ func TestSampleRows(t *testing.T) {
 
 func TestSampleT(t *testing.T) {
 	vp := VP{BetaMin: DefaultBetaMin, BetaMax: DefaultBetaMax, Eps: 0.25}
-	p := Path{vp}
+	p := Path{Schedule: vp}
 	a, b := make([]float64, 2000), make([]float64, 2000)
 	p.SampleT(rand.New(rand.NewPCG(9, 9)), a)
 	p.SampleT(rand.New(rand.NewPCG(9, 9)), b)
@@ -298,13 +298,105 @@ func TestAllocs(t *testing.T) {
 	xt, ut := make([]float64, n*d), make([]float64, n*d)
 	tt := make([]float64, n)
 	for _, s := range allSchedules(t) {
-		p := Path{s}
+		p := Path{Schedule: s, Noise: 0.1}
 		if a := testing.AllocsPerRun(20, func() {
 			p.SampleT(rng, tt)
 			p.Sample(xt, ut, x0, x1, tt, d)
+			p.SampleNoise(xt, ut, x0, x1, x0, tt, d)
 			p.CondField(ut, xt, x1, d, 0.5)
 		}); a != 0 {
 			t.Errorf("%s: %v allocations per Sample+CondField", s.Name(), a)
 		}
+	}
+}
+
+// TestNoiseIdentities checks the constant-noise path of Tong et al. (2024)
+// (Path.Noise): (1) the target is still the time derivative of x_t for a
+// fixed draw (x0, x1, ε), by central differences; (2) σ = 0 reproduces
+// Sample bit for bit; (3) for fixed (x0, x1) the law of x_t over ε is
+// N(s_t·x0 + a_t·x1, σ²I), in particular N(x0, σ²I) at t = 0 and N(x1, σ²I)
+// at t = 1 for the rectified schedule, checked by the sample mean and
+// variance of 40,000 draws.
+func TestNoiseIdentities(t *testing.T) {
+	const d = 2
+	rng := rand.New(rand.NewPCG(3, 4))
+	x0, x1, eps := randRows(rng, d), randRows(rng, d), randRows(rng, d)
+	for _, sigma := range []float64{0.1, 0.5} { // 0.1: Tong et al.'s 2-D value
+		p := Path{Schedule: Rectified{}, Noise: sigma}
+		if err := p.ValidateNoise(); err != nil {
+			t.Fatal(err)
+		}
+		xt, ut := make([]float64, d), make([]float64, d)
+		for _, tt := range testTimes {
+			p.SampleNoise(xt, ut, x0, x1, eps, []float64{tt}, d)
+			for j := range d {
+				f := func(s float64) float64 {
+					y, u := make([]float64, d), make([]float64, d)
+					p.SampleNoise(y, u, x0, x1, eps, []float64{s}, d)
+					return y[j]
+				}
+				dx := fd.Derivative(f, tt, &fd.Settings{Formula: central4})
+				// Same 1e-7 as TestTargetIsTimeDerivative (central4's error ≈ 1e-12).
+				if !scalar.EqualWithinAbsOrRel(dx, ut[j], 1e-7, 1e-7) {
+					t.Errorf("σ=%v t=%v coord %d: dx_t/dt = %v, target %v", sigma, tt, j, dx, ut[j])
+				}
+				if want := x1[j] - x0[j]; ut[j] != want {
+					t.Errorf("σ=%v t=%v: target %v, want x1 − x0 = %v", sigma, tt, ut[j], want)
+				}
+			}
+		}
+	}
+	// σ = 0: bit-identical to Sample for every schedule.
+	for _, s := range allSchedules(t) {
+		a, ua, b, ub := make([]float64, d), make([]float64, d), make([]float64, d), make([]float64, d)
+		Path{Schedule: s}.Sample(a, ua, x0, x1, []float64{0.3}, d)
+		Path{Schedule: s}.SampleNoise(b, ub, x0, x1, nil, []float64{0.3}, d)
+		for j := range a {
+			if math.Float64bits(a[j]) != math.Float64bits(b[j]) || ua[j] != ub[j] {
+				t.Errorf("%s: σ = 0 SampleNoise differs from Sample", s.Name())
+			}
+		}
+	}
+	// The conditional law over ε.
+	const n, sigma = 40000, 0.1
+	p := Path{Schedule: Rectified{}, Noise: sigma}
+	X0, X1, E, T := make([]float64, n*d), make([]float64, n*d), make([]float64, n*d), make([]float64, n)
+	xt, ut := make([]float64, n*d), make([]float64, n*d)
+	for _, tt := range []float64{0, 0.4, 1} {
+		for i := range n {
+			copy(X0[i*d:], x0)
+			copy(X1[i*d:], x1)
+			T[i] = tt
+		}
+		for k := range E {
+			E[k] = rng.NormFloat64()
+		}
+		p.SampleNoise(xt, ut, X0, X1, E, T, d)
+		for j := range d {
+			var m, v float64
+			for i := range n {
+				m += xt[i*d+j]
+			}
+			m /= n
+			for i := range n {
+				v += (xt[i*d+j] - m) * (xt[i*d+j] - m)
+			}
+			v /= n - 1
+			mean := (1-tt)*x0[j] + tt*x1[j]
+			// Standard errors: mean σ/√n = 5e-4, variance σ²·√(2/n) ≈ 7e-5;
+			// the tolerances are 5 standard errors.
+			if math.Abs(m-mean) > 5*sigma/math.Sqrt(n) {
+				t.Errorf("t=%v coord %d: mean of x_t %v, want %v", tt, j, m, mean)
+			}
+			if math.Abs(v-sigma*sigma) > 5*sigma*sigma*math.Sqrt(2.0/n) {
+				t.Errorf("t=%v coord %d: variance of x_t %v, want σ² = %v", tt, j, v, sigma*sigma)
+			}
+		}
+	}
+	if err := (Path{Noise: -1}).ValidateNoise(); err == nil {
+		t.Error("negative noise accepted")
+	}
+	if err := (Path{Noise: math.Inf(1)}).ValidateNoise(); err == nil {
+		t.Error("infinite noise accepted")
 	}
 }

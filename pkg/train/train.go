@@ -39,6 +39,10 @@ type Config struct {
 	// Progress, if set, is called after every step with a snapshot; it
 	// cannot change the run.
 	Progress func(Progress)
+	// Stop, if set, is called before every step; a non-nil error ends the
+	// run there, returning the partial Result and the error wrapped (e.g.
+	// ctx.Err, so that a cancelled run stops between steps).
+	Stop func() error
 }
 
 // Progress is the state reported to Config.Progress after a step.
@@ -113,10 +117,26 @@ type batchSource func(x0, x1 []float64) error
 // coupling failure) is an error naming the step; the partial Result is
 // returned with it.
 func FM(m *models.MLP, sched paths.Schedule, source, target datasets.Dataset, coupling couplings.Coupling, cfg Config, rng *rand.Rand) (*Result, error) {
+	return FMPath(m, paths.Path{Schedule: sched}, source, target, coupling, cfg, rng)
+}
+
+// FMPath is FM on a path that may carry constant noise (paths.Path.Noise σ:
+// x_t = s_t·x0 + a_t·x1 + σ·ε, target unchanged; Tong et al. 2024's I-CFM
+// and OT-CFM with the Rectified schedule). ε is drawn from a fifth stream
+// of rng, created after the other four, so σ = 0 gives FM's result bit for
+// bit.
+func FMPath(m *models.MLP, path paths.Path, source, target datasets.Dataset, coupling couplings.Coupling, cfg Config, rng *rand.Rand) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	sched := path.Schedule
+	if sched == nil {
+		panic("train: nil schedule")
+	}
 	if err := sched.Validate(); err != nil {
+		return nil, err
+	}
+	if err := path.ValidateNoise(); err != nil {
 		return nil, err
 	}
 	d := m.Dim()
@@ -152,7 +172,7 @@ func FM(m *models.MLP, sched paths.Schedule, source, target datasets.Dataset, co
 		}
 		return nil
 	}
-	r, err := loop(m, paths.Path{Schedule: sched}, next, cfg, st)
+	r, err := loop(m, path, false, next, cfg, st)
 	if r != nil {
 		if tm := sched.TMax(); tm < 1 {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("schedule %q: training times drawn from [0, %g), not [0, 1] (s_1 = 0 makes the field singular at t = 1)", sched.Name(), tm))
@@ -168,6 +188,17 @@ func FM(m *models.MLP, sched paths.Schedule, source, target datasets.Dataset, co
 // TrainPairs trains m on the fixed pairs (x0_i, x1_i), i < n (n×d each),
 // with the rectified path: every step draws B distinct pair indices.
 func TrainPairs(m *models.MLP, x0, x1 []float64, n int, cfg Config, rng *rand.Rand) (*Result, error) {
+	return pairs(m, x0, x1, n, cfg, rng, false)
+}
+
+// Distill is TrainPairs at the single time t = 0 (Liu et al. 2023 §2.3):
+// the loss is (1/B) Σ |v_0(x0) − (x1 − x0)|², so that one Euler step
+// x0 + v_0(x0) maps a source point onto its pair's target.
+func Distill(m *models.MLP, x0, x1 []float64, n int, cfg Config, rng *rand.Rand) (*Result, error) {
+	return pairs(m, x0, x1, n, cfg, rng, true)
+}
+
+func pairs(m *models.MLP, x0, x1 []float64, n int, cfg Config, rng *rand.Rand, atZero bool) (*Result, error) {
 	if cfg.TrainSet != 0 {
 		return nil, errors.New("train: train_set does not apply to TrainPairs (the pairs are the training set)")
 	}
@@ -198,12 +229,12 @@ func TrainPairs(m *models.MLP, x0, x1 []float64, n int, cfg Config, rng *rand.Ra
 		}
 		return nil
 	}
-	return loop(m, paths.Path{Schedule: paths.Rectified{}}, next, cfg, st)
+	return loop(m, paths.Path{Schedule: paths.Rectified{}}, atZero, next, cfg, st)
 }
 
 // streams are the per-purpose random streams.
 type streams struct {
-	source, target, couple, time *rand.Rand
+	source, target, couple, time, noise *rand.Rand
 }
 
 func newStreams(rng *rand.Rand) streams {
@@ -211,7 +242,9 @@ func newStreams(rng *rand.Rand) streams {
 		panic("train: nil rng")
 	}
 	mk := func() *rand.Rand { return rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64())) }
-	return streams{source: mk(), target: mk(), couple: mk(), time: mk()}
+	st := streams{source: mk(), target: mk(), couple: mk(), time: mk()}
+	st.noise = mk() // last, so the first four do not depend on it
+	return st
 }
 
 // epochs serves batches of a fixed set in shuffled epochs.
@@ -248,8 +281,9 @@ func (e *epochs) next(x1 []float64) {
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
-// loop is the training loop shared by FM and TrainPairs.
-func loop(m *models.MLP, path paths.Path, next batchSource, cfg Config, st streams) (*Result, error) {
+// loop is the training loop shared by FM, TrainPairs and Distill; atZero
+// fixes every t at 0 (Distill) instead of drawing it.
+func loop(m *models.MLP, path paths.Path, atZero bool, next batchSource, cfg Config, st streams) (*Result, error) {
 	start := time.Now()
 	B, d := cfg.Batch, m.Dim()
 	opt, err := optim.New(cfg.Optim, len(m.Params))
@@ -273,6 +307,10 @@ func loop(m *models.MLP, path paths.Path, next batchSource, cfg Config, st strea
 	res := &Result{CurveEvery: every, Curve: make([]float64, 0, (cfg.Steps+every-1)/every)}
 	x0, x1 := make([]float64, B*d), make([]float64, B*d)
 	xt, ut, t := make([]float64, B*d), make([]float64, B*d), make([]float64, B)
+	var eps []float64
+	if path.Noise != 0 {
+		eps = make([]float64, B*d)
+	}
 	var block, pairCost float64
 	finish := func() *Result {
 		res.Params = append([]float64(nil), m.Params...)
@@ -290,12 +328,22 @@ func loop(m *models.MLP, path paths.Path, next batchSource, cfg Config, st strea
 	}
 	for k := range cfg.Steps {
 		step := k + 1
+		if cfg.Stop != nil {
+			if err := cfg.Stop(); err != nil {
+				return finish(), fmt.Errorf("train: stopped before step %d of %d: %w", step, cfg.Steps, err)
+			}
+		}
 		if err := next(x0, x1); err != nil {
 			return finish(), fmt.Errorf("train: step %d of %d: %w", step, cfg.Steps, err)
 		}
 		pairCost += couplings.MeanSqDist(x0, x1, d)
-		path.SampleT(st.time, t)
-		path.Sample(xt, ut, x0, x1, t, d)
+		if !atZero {
+			path.SampleT(st.time, t)
+		}
+		for i := range eps {
+			eps[i] = st.noise.NormFloat64()
+		}
+		path.SampleNoise(xt, ut, x0, x1, eps, t, d)
 		m.ZeroGrad()
 		loss := m.FMLossGrad(xt, t, ut)
 		if !finite(loss) {

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -401,5 +402,122 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	wider.Hidden = []int{64, 64, 128}
 	if _, err := checkpoint.LoadFor(path, wider, len(m.Params)); err == nil {
 		t.Error("checkpoint loaded for another architecture")
+	}
+}
+
+// TestFMPathNoise: σ = 0 reproduces FM bit for bit (the noise stream is
+// created after the other four), σ = 0.1 changes the run, and the noisy
+// run still learns the marginal field of its path. For x0 ~ N(0, I),
+// x1 ~ N(m, s²I) independent and x_t = (1 − t)x0 + t·x1 + σε, x_t is the
+// affine path with S_t = sqrt((1 − t)² + σ²) in law, and the target
+// x1 − x0 has Cov(u, x_t) = −(1 − t) + t·s² (ε is independent of u), so
+// E[u | x_t = x] = m + (−(1 − t) + t·s²)/((1 − t)² + σ² + t²s²)·(x − t·m).
+func TestFMPathNoise(t *testing.T) {
+	cfg := smallCfg(t)
+	run := func(sigma float64, m *models.MLP, c Config) *Result {
+		r, err := FMPath(m, paths.Path{Schedule: paths.Rectified{}, Noise: sigma}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, c, rand.New(rand.NewPCG(6, 6)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	ref, err := FM(newModel(t, 2), paths.Rectified{}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, cfg, rand.New(rand.NewPCG(6, 6)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, n := run(0, newModel(t, 2), cfg), run(0.1, newModel(t, 2), cfg)
+	for i := range ref.Params {
+		if math.Float64bits(ref.Params[i]) != math.Float64bits(z.Params[i]) {
+			t.Fatalf("σ = 0: parameter %d differs from FM", i)
+		}
+	}
+	if n.Params[0] == ref.Params[0] && n.Params[1] == ref.Params[1] {
+		t.Error("σ = 0.1 gave FM's parameters")
+	}
+	if _, err := FMPath(newModel(t, 2), paths.Path{Schedule: paths.Rectified{}, Noise: -0.1}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, cfg, rand.New(rand.NewPCG(1, 1))); err == nil {
+		t.Error("negative σ accepted")
+	}
+
+	// Learning: σ = 0.5 (large, so that the σ-dependence of the field is
+	// visible), 1500 steps as in TestLearnsGaussianField.
+	const sigma, steps = 0.5, 1500
+	m := newModel(t, 1)
+	long := Config{Steps: steps, Batch: 256, Optim: adam(t, 3e-3), Schedule: optim.Cosine{LR: 3e-3, Floor: 1e-4, K: steps}, Clip: 10}
+	run(sigma, m, long)
+	field := func(sig float64) float64 { // MSE of the model to the σ-field
+		rng := rand.New(rand.NewPCG(99, 99))
+		const nt, np = 20, 256
+		x, v := make([]float64, np*2), make([]float64, np*2)
+		var tot float64
+		for i := range nt {
+			tt := (float64(i) + 0.5) / nt
+			sd := math.Sqrt((1-tt)*(1-tt) + sig*sig)
+			for k := range x {
+				x[k] = sd*rng.NormFloat64() + tt*(gm[k%2]+gs*rng.NormFloat64())
+			}
+			m.Velocity(v, x, tt)
+			r := (-(1 - tt) + tt*gs*gs) / ((1-tt)*(1-tt) + sig*sig + tt*tt*gs*gs)
+			for k := range v {
+				e := v[k] - (gm[k%2] + r*(x[k]-tt*gm[k%2]))
+				tot += e * e
+			}
+		}
+		return tot / (nt * np)
+	}
+	right, wrong := field(sigma), field(0)
+	t.Logf("σ = %v: field MSE to the σ-field %.4f, to the σ = 0 field %.4f", sigma, right, wrong)
+	// Same bound as TestLearnsGaussianField; the σ = 0 field must fit worse.
+	if !(right < 0.05 && right < wrong) {
+		t.Errorf("field MSE %g to its own path's field, %g to the noiseless one", right, wrong)
+	}
+}
+
+// TestDistill: pairs x1 = 2·x0 + c make the t = 0 target x1 − x0 = x0 + c,
+// so the distilled v_0 must approach x ↦ x + c at t = 0 (only there).
+func TestDistill(t *testing.T) {
+	const n = 512
+	c := []float64{1.5, -0.5}
+	rng := rand.New(rand.NewPCG(8, 9))
+	x0, x1 := make([]float64, n*2), make([]float64, n*2)
+	for k := range x0 {
+		x0[k] = rng.NormFloat64()
+		x1[k] = 2*x0[k] + c[k%2]
+	}
+	m := newModel(t, 9)
+	res, err := Distill(m, x0, x1, n, Config{Steps: 400, Batch: 64, Optim: adam(t, 3e-3)}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := make([]float64, len(x0))
+	m.Velocity(v, x0, 0)
+	var mse float64
+	for k := range v {
+		e := v[k] - (x0[k] + c[k%2])
+		mse += e * e
+	}
+	mse /= n
+	t.Logf("Distill: MSE of v_0 to x0 + c %.2e, loss %.3g → %.3g", mse, res.Curve[0], res.Curve[len(res.Curve)-1])
+	// E|x0 + c|² = 2 + 2.5 = 4.5; 2e-2 is a 200-fold reduction.
+	if mse > 2e-2 {
+		t.Errorf("distilled v_0 MSE %g", mse)
+	}
+}
+
+// TestStop: a Stop hook that fails before step 4 ends the run after 3
+// steps with its error wrapped.
+func TestStop(t *testing.T) {
+	cfg := smallCfg(t)
+	calls := 0
+	stop := errors.New("stop")
+	cfg.Stop = func() error {
+		calls++
+		if calls == 4 {
+			return stop
+		}
+		return nil
+	}
+	res, err := FM(newModel(t, 1), paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, cfg, rand.New(rand.NewPCG(1, 1)))
+	if !errors.Is(err, stop) || res == nil || res.Steps != 3 {
+		t.Fatalf("err %v, steps %v", err, res)
 	}
 }
