@@ -267,85 +267,87 @@ func (t *Tape) backStacked(nd *node, rows bool) {
 	n, c := nd.i0, nd.cols
 	pc := n * c
 	k := nd.rows/n - 1
-	g, d1, d2 := nd.grad, nd.aux1, nd.aux2
+	g, d1, d2 := nd.grad, nd.aux1[:pc], nd.aux2[:pc]
 	var bias, tang Node = nd.b, None
 	if rows {
 		bias, tang = nd.c, nd.b
 	}
 	zNeed, bNeed := t.needs(nd.a), t.needs(bias)
-	tNeed := false
-	if rows {
-		tNeed = t.needs(tang)
+	tNeed := rows && t.needs(tang)
+	var db, ds, sv, zv, dz []float64
+	if bNeed {
+		db = t.acc(bias)[:c]
 	}
-	dzt := nd.aux3 // scratch for dz̃
-	for i, v := range g[:pc] {
-		dzt[i] = v * d1[i]
+	if tNeed {
+		ds = t.acc(tang)
+	}
+	beta := 1.0
+	if zNeed {
+		dz, beta = t.dst(nd.a)
 	}
 	if rows {
-		sv := t.nodes[tang].val
-		var ds []float64
-		if tNeed {
-			ds = t.acc(tang)
+		sv = t.nodes[tang].val
+	} else {
+		zv = t.nodes[nd.a].val
+	}
+	// One row at a time, so that the row of dz̃ (in the aux3 scratch) stays
+	// in L1 while the k tangent blocks stream past it; per element the sums
+	// run in the same order as the formula: dh⊙σ' first, then tangents 1..k.
+	for r := 0; r < n; r++ {
+		o := r * c
+		dzt := nd.aux3[o : o+c]
+		g0, d1r, d2r := g[o:o+c], d1[o:o+c], d2[o:o+c]
+		for j := range dzt {
+			dzt[j] = g0[j] * d1r[j]
 		}
-		for i := 0; i < k; i++ {
-			srow := sv[i*c : (i+1)*c]
-			blk := g[(i+1)*pc : (i+2)*pc]
-			var dsr []float64
-			if tNeed {
-				dsr = ds[i*c : (i+1)*c]
-			}
-			for r := 0; r < n; r++ {
-				gr, d1r, d2r, dzr := blk[r*c:(r+1)*c], d1[r*c:(r+1)*c], d2[r*c:(r+1)*c], dzt[r*c:(r+1)*c]
-				for j, v := range gr {
-					dzr[j] += v * srow[j] * d2r[j]
+		for i := 1; i <= k; i++ {
+			gi := g[i*pc+o : i*pc+o+c]
+			if rows {
+				srow := sv[(i-1)*c : i*c]
+				for j, v := range gi {
+					dzt[j] += v * srow[j] * d2r[j]
 				}
 				if tNeed {
-					for j, v := range gr {
+					dsr := ds[(i-1)*c : i*c]
+					for j, v := range gi {
 						dsr[j] += v * d1r[j]
 					}
 				}
+				continue
 			}
-		}
-	} else {
-		zv := t.nodes[nd.a].val
-		var dz []float64
-		beta := 1.0
-		if zNeed {
-			dz, beta = t.dst(nd.a)
-		}
-		for i := 1; i <= k; i++ {
-			blk := g[i*pc : (i+1)*pc]
-			zz := zv[i*pc : (i+1)*pc]
-			for j, v := range blk {
-				dzt[j] += v * zz[j] * d2[j]
+			zi := zv[i*pc+o : i*pc+o+c]
+			for j, v := range gi {
+				dzt[j] += v * zi[j] * d2r[j]
 			}
-			if zNeed {
-				dd := dz[i*pc : (i+1)*pc]
-				if beta == 0 {
-					for j, v := range blk {
-						dd[j] = v * d1[j]
-					}
-				} else {
-					for j, v := range blk {
-						dd[j] += v * d1[j]
-					}
+			if !zNeed {
+				continue
+			}
+			dd := dz[i*pc+o : i*pc+o+c]
+			if beta == 0 {
+				for j, v := range gi {
+					dd[j] = v * d1r[j]
+				}
+			} else {
+				for j, v := range gi {
+					dd[j] += v * d1r[j]
 				}
 			}
 		}
 		if zNeed {
+			d0 := dz[o : o+c]
 			if beta == 0 {
-				copy(dz[:pc], dzt)
+				copy(d0, dzt)
 			} else {
-				addInto(dz[:pc], dzt)
+				for j, v := range dzt {
+					d0[j] += v
+				}
 			}
-			zNeed = false
 		}
-	}
-	if zNeed {
-		addInto(t.acc(nd.a), dzt)
-	}
-	if bNeed {
-		colSumInto(t.acc(bias), dzt, n, c)
+		if bNeed {
+			for j, v := range dzt {
+				db[j] += v
+			}
+		}
 	}
 }
 
