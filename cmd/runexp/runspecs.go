@@ -196,7 +196,7 @@ func printPlan(w io.Writer, f *experiment.File, p *runner.Plan, dir string) {
 	}
 	fmt.Fprintln(w)
 	var total, todo float64
-	for _, kind := range []string{runner.KindTestSet, runner.KindTrain, runner.KindPairs, runner.KindEval, runner.KindModelEval} {
+	for _, kind := range []string{runner.KindTestSet, runner.KindTransport, runner.KindTrain, runner.KindPairs, runner.KindEval, runner.KindModelEval} {
 		n, c := 0, 0
 		var cost float64
 		for _, a := range p.Artifacts {

@@ -66,4 +66,4 @@ func NeedsNormalSource(m Method) bool {
 
 // MethodKinds lists every method kind the schema defines; a registry may
 // accept fewer (those its executor can train).
-func MethodKinds() []string { return []string{"ot", "vp", "rectified", "cnf", "cosine"} }
+func MethodKinds() []string { return []string{"ot", "vp", "rectified", "cfm", "cnf", "cosine"} }

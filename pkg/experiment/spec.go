@@ -75,8 +75,9 @@ type Method struct {
 	Kind  string `yaml:"kind" doc:"training procedure and probability path" enum:"@methods" sweep:"no"`
 
 	SigmaMin    float64 `yaml:"sigma_min" doc:"σ_min of the OT-linear path (MATH.md §2); > 0 needs source normal" kinds:"ot" min:"0" maxx:"1"`
-	Coupling    string  `yaml:"coupling" doc:"how (x0, x1) are paired in a minibatch" kinds:"ot,rectified,cosine" enum:"independent,ot,sinkhorn"`
-	SinkhornEps float64 `yaml:"sinkhorn_eps" doc:"entropic regularisation of the sinkhorn coupling, relative to the mean cost" kinds:"ot,rectified,cosine" minx:"0"`
+	Sigma       float64 `yaml:"sigma" doc:"constant noise σ of the CFM path x_t = (1 − t)x0 + t·x1 + σε, target x1 − x0 (Tong et al. 2024: I-CFM with coupling independent, OT-CFM with ot; σ = 0 is rectified flow)" kinds:"cfm" min:"0"`
+	Coupling    string  `yaml:"coupling" doc:"how (x0, x1) are paired in a minibatch" kinds:"ot,rectified,cosine,cfm" enum:"independent,ot,sinkhorn"`
+	SinkhornEps float64 `yaml:"sinkhorn_eps" doc:"entropic regularisation of the sinkhorn coupling, relative to the mean cost" kinds:"ot,rectified,cosine,cfm" minx:"0"`
 
 	BetaMin float64 `yaml:"beta_min" doc:"β_min of the VP schedule (MATH.md §2)" kinds:"vp" min:"0"`
 	BetaMax float64 `yaml:"beta_max" doc:"β_max of the VP schedule" kinds:"vp" minx:"0"`
@@ -139,6 +140,10 @@ type NLLEval struct {
 type Report struct {
 	Title   string   `yaml:"title" doc:"report title (default: the name)" sweep:"no"`
 	Figures []string `yaml:"figures" doc:"figures drawn; default: all" enum:"@figures" sweep:"no"`
+	// Published is read by the command (report.ReadPublished), relative to
+	// the spec file's directory, and copied into the results directory.
+	Published string   `yaml:"published" doc:"published-results file (CSV: method,dataset,metric,mean,spread; path relative to the spec file) set beside our numbers" sweep:"no"`
+	Compare   []string `yaml:"compare" doc:"metric names (as in runs.csv, e.g. w2, npe, nfe, train_seconds) compared with the published cells; default: every published metric" sweep:"no"`
 }
 
 // Sweep adds or removes grid points. Each entry is a partial assignment
@@ -178,7 +183,7 @@ func Default() Spec {
 func DefaultMethod(kind string) Method {
 	m := Method{Kind: kind}
 	switch kind {
-	case "ot", "rectified", "cosine":
+	case "ot", "rectified", "cosine", "cfm":
 		m.Coupling = "independent"
 		m.SinkhornEps = 0.05
 	case "vp":
@@ -187,6 +192,9 @@ func DefaultMethod(kind string) Method {
 	case "cnf":
 		m.Solver, m.Steps, m.RTol, m.ATol = "rk4", 10, 1e-5, 1e-5
 		m.Gradient, m.Divergence, m.Probes = "backprop", "exact", 1
+	}
+	if kind == "cfm" {
+		m.Sigma = 0.1 // Tong et al. 2024's 2-D benchmark
 	}
 	if kind == "rectified" {
 		m.Reflow = Reflow{Pairs: 10000, Solver: "rk4", Steps: 32, RTol: 1e-5, ATol: 1e-5}

@@ -158,6 +158,14 @@ func validate(s *Spec, d *decoder, root *yaml.Node) {
 			fail(fmt.Sprintf("report.figures[%d]", i), fmt.Sprintf("figure %s is listed twice", f))
 		}
 	}
+	for i, m := range s.Report.Compare {
+		if slices.Contains(s.Report.Compare[:i], m) {
+			fail(fmt.Sprintf("report.compare[%d]", i), fmt.Sprintf("metric %s is listed twice", m))
+		}
+	}
+	if len(s.Report.Compare) > 0 && s.Report.Published == "" {
+		fail("report.compare", "compares with published cells: set report.published too")
+	}
 }
 
 // checkSolver checks the settings that go with a solver name: steps for

@@ -6,10 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/flowbench/flowbench/pkg/checkpoint"
+	"github.com/flowbench/flowbench/pkg/cnf"
 	"github.com/flowbench/flowbench/pkg/couplings"
 	"github.com/flowbench/flowbench/pkg/datasets"
 	"github.com/flowbench/flowbench/pkg/experiment"
@@ -22,11 +23,13 @@ import (
 	"github.com/flowbench/flowbench/pkg/results"
 	"github.com/flowbench/flowbench/pkg/solvers"
 	"github.com/flowbench/flowbench/pkg/store"
+	"github.com/flowbench/flowbench/pkg/train"
 )
 
 // LocalKinds are the method kinds Local can train: the flow-matching
-// family. (CNF maximum-likelihood training is not among them.)
-var LocalKinds = []string{"ot", "vp", "rectified", "cosine"}
+// family (ot, vp, rectified, cosine, and cfm, the constant-noise path of
+// Tong et al.) and CNF maximum likelihood.
+var LocalKinds = []string{"ot", "vp", "rectified", "cfm", "cnf", "cosine"}
 
 // Local is the Executor that computes artifacts in this process with the
 // project's packages: datasets, paths, couplings, models, optim, solvers,
@@ -39,13 +42,15 @@ func (Local) Execute(ctx context.Context, j *Job) (results.Run, error) {
 	case KindTestSet:
 		return testSet(j)
 	case KindTrain:
-		return train(ctx, j)
+		return trainModel(ctx, j)
 	case KindPairs:
 		return pairs(j)
 	case KindEval:
 		return eval(j)
 	case KindModelEval:
 		return modelEval(j)
+	case KindTransport:
+		return transport(j)
 	}
 	panic("runner: unknown artifact kind " + j.Artifact.Kind)
 }
@@ -148,12 +153,82 @@ func loadModel(st *store.Store, r results.Run) (*models.MLP, error) {
 	return m, nil
 }
 
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+// sharedSet is the fixed training set of a (data, seed), drawn once from
+// Stream(DataConfig.TrainSetID(seed), "trainset") so that every method of
+// that seed trains on the same points. Given to train.FMPath (or
+// cnf.TrainContext) as the target with train.Config.TrainSet = its size,
+// it answers the one draw of the whole set those make, and nothing else.
+type sharedSet struct {
+	datasets.Dataset
+	set []float64
+}
 
-// train runs flow-matching training (MATH.md §2): for each step draw a
-// batch (x0, x1) — from the source and the data, or from reflow pairs —
-// couple it, draw t on [0, TMax), regress v_t(x_t) onto u_t.
-func train(ctx context.Context, j *Job) (results.Run, error) {
+func (s sharedSet) Sample(_ *rand.Rand, n int) []float64 {
+	if n*s.Dim() != len(s.set) {
+		panic(fmt.Sprintf("runner: the fixed training set has %d rows, %d asked for", len(s.set)/s.Dim(), n))
+	}
+	return slices.Clone(s.set)
+}
+
+// trainConfig is the pkg/train configuration of a spec's training block:
+// the runner's progress callback every 100 steps and ctx as the stop hook.
+func trainConfig(ctx context.Context, j *Job, tr experiment.Training) (train.Config, error) {
+	oc, err := optim.Default(tr.Optimizer.Name, tr.Optimizer.LR)
+	if err != nil {
+		return train.Config{}, err
+	}
+	oc.Beta1, oc.Beta2, oc.WeightDecay = tr.Optimizer.Betas[0], tr.Optimizer.Betas[1], tr.Optimizer.WeightDecay
+	lr, err := optim.NewSchedule(tr.Schedule.Name, tr.Optimizer.LR, 0, tr.Schedule.Warmup, tr.Steps)
+	if err != nil {
+		return train.Config{}, err
+	}
+	return train.Config{
+		Steps: tr.Steps, Batch: tr.Batch, Optim: oc, Schedule: lr, Clip: tr.GradClip,
+		EMADecay: tr.EMA, EMAWarmup: true, CurveEvery: tr.CurveEvery,
+		Progress: func(p train.Progress) {
+			if p.Step%100 == 0 || p.Step == p.Steps {
+				j.Progress(p.Step, p.Steps)
+			}
+		},
+		Stop: ctx.Err,
+	}, nil
+}
+
+// fmPath is the probability path of a flow-matching method: its schedule,
+// plus the constant noise σ of kind cfm (Tong et al.'s I-CFM / OT-CFM path
+// on the rectified schedule).
+func fmPath(m experiment.Method) (paths.Path, error) {
+	if m.Kind == "cfm" {
+		return paths.Path{Schedule: paths.Rectified{}, Noise: m.Sigma}, nil
+	}
+	sch, err := schedule(m)
+	return paths.Path{Schedule: sch}, err
+}
+
+// Training-cost metrics of every training record (FM, reflow, distillation,
+// CNF), so that reports can plot quality against training cost:
+//
+//	train_seconds  wall time of the optimisation loop
+//	train_nfe      network forward passes on single data rows: the batch
+//	               size times the number of forward evaluations of the
+//	               network per step, summed over steps (pkg/train's and
+//	               pkg/cnf's Result.NFE). FM: B per step. CNF: B × the ODE
+//	               solve's field evaluations per step (+ the adjoint solve's
+//	               with gradient adjoint). Backward (VJP) passes are not
+//	               counted in either; CNF records them as
+//	               train_nfe_backward.
+//
+// The CNF solves also push d tangent rows per point through the network
+// with the exact divergence; train_nfe counts one evaluation of a point
+// regardless, so the cost ratio to FM per NFE is larger than 1 there.
+
+// train trains one model: flow matching (MATH.md §2) with pkg/train for the
+// first stage, train.TrainPairs for a reflow stage, train.Distill for a
+// distillation, and maximum likelihood (§1) with pkg/cnf for kind cnf.
+// Every stream comes from the artifact: "init" (weights), "train"
+// (everything pkg/train or pkg/cnf draw), plus the shared training set's
+// own stream.
+func trainModel(ctx context.Context, j *Job) (results.Run, error) {
 	a := j.Artifact
 	c := a.Config.(TrainConfig)
 	target, err := dataset(c.Data.Target, c.Data.Dim)
@@ -161,25 +236,27 @@ func train(ctx context.Context, j *Job) (results.Run, error) {
 		return results.Run{}, err
 	}
 	d := target.Dim()
-	src, err := source(c.Data.Source, d)
-	if err != nil {
-		return results.Run{}, err
-	}
 	mcfg := modelConfig(c.Model, d)
 	m, err := models.NewMLP(mcfg, a.RNG("init"))
 	if err != nil {
 		return results.Run{}, err
 	}
-	var pairX []float64
-	nPairs := 0
-	if c.Stage > 0 {
-		var cols int
-		pairX, nPairs, cols, err = readNPY(j.Store, j.Inputs[0], "pairs")
+	tcfg, err := trainConfig(ctx, j, c.Training)
+	if err != nil {
+		return results.Run{}, err
+	}
+	if c.Stage == 0 && c.Data.TrainSize > 0 {
+		set := target.Sample(Stream(c.Data.TrainSetID(c.Seed), "trainset"), c.Data.TrainSize)
+		target = sharedSet{Dataset: target, set: set}
+		tcfg.TrainSet = c.Data.TrainSize
+	}
+	var res *train.Result
+	var extra []results.Metric
+	switch {
+	case c.Stage > 0:
+		x0, x1, n, err := readPairs(j.Store, j.Inputs[0], d)
 		if err != nil {
 			return results.Run{}, err
-		}
-		if cols != 2*d {
-			return results.Run{}, fmt.Errorf("runner: pairs have %d columns, want %d", cols, 2*d)
 		}
 		if len(j.Inputs) > 1 { // warm start
 			prev, err := loadModel(j.Store, j.Inputs[1])
@@ -188,109 +265,52 @@ func train(ctx context.Context, j *Job) (results.Run, error) {
 			}
 			copy(m.Params, prev.Params)
 		}
-	}
-	sch, err := schedule(c.Method)
-	if err != nil {
-		return results.Run{}, err
-	}
-	path := paths.Path{Schedule: sch}
-	cname := c.Method.Coupling
-	if cname == "" {
-		cname = "independent" // kinds without a coupling field (vp) pair independently
-	}
-	coupling, err := couplings.New(cname, couplings.Params{Eps: c.Method.SinkhornEps, Relative: true})
-	if err != nil {
-		return results.Run{}, err
-	}
-	tr := c.Training
-	ocfg, err := optim.Default(tr.Optimizer.Name, tr.Optimizer.LR)
-	if err != nil {
-		return results.Run{}, err
-	}
-	ocfg.Beta1, ocfg.Beta2, ocfg.WeightDecay = tr.Optimizer.Betas[0], tr.Optimizer.Betas[1], tr.Optimizer.WeightDecay
-	opt, err := optim.New(ocfg, len(m.Params))
-	if err != nil {
-		return results.Run{}, err
-	}
-	lr, err := optim.NewSchedule(tr.Schedule.Name, tr.Optimizer.LR, 0, tr.Schedule.Warmup, tr.Steps)
-	if err != nil {
-		return results.Run{}, err
-	}
-	var ema *optim.EMA
-	if tr.EMA > 0 {
-		if ema, err = optim.NewEMA(m.Params, tr.EMA, true); err != nil {
+		if c.Distill {
+			res, err = train.Distill(m, x0, x1, n, tcfg, a.RNG("train"))
+		} else {
+			res, err = train.TrainPairs(m, x0, x1, n, tcfg, a.RNG("train"))
+		}
+		if r, done, e := trainFailed(ctx, res, err); done {
+			return r, e
+		}
+	case c.Method.Kind == "cnf":
+		var cr *cnf.Result
+		cr, err = cnf.TrainContext(ctx, m, target, cnfConfig(c.Method), tcfg, a.RNG("train"))
+		if cr != nil {
+			res = &cr.Result
+		}
+		if r, done, e := trainFailed(ctx, res, err); done {
+			return r, e
+		}
+		var warn []string
+		extra, warn = cnfMetrics(cr, tcfg.Batch)
+		res.Warnings = append(res.Warnings, warn...)
+	default:
+		src, err := source(c.Data.Source, d)
+		if err != nil {
 			return results.Run{}, err
 		}
+		path, err := fmPath(c.Method)
+		if err != nil {
+			return results.Run{}, err
+		}
+		cname := c.Method.Coupling
+		if cname == "" {
+			cname = "independent" // kinds without a coupling field (vp) pair independently
+		}
+		coupling, err := couplings.New(cname, couplings.Params{Eps: c.Method.SinkhornEps, Relative: true})
+		if err != nil {
+			return results.Run{}, err
+		}
+		res, err = train.FMPath(m, path, src, target, coupling, tcfg, a.RNG("train"))
+		if r, done, e := trainFailed(ctx, res, err); done {
+			return r, e
+		}
+		extra = []results.Metric{{Name: "pair_cost", Value: res.PairCost}}
 	}
-	var trainSet []float64
-	if c.Data.TrainSize > 0 && c.Stage == 0 {
-		trainSet = target.Sample(Stream(c.Data.TrainSetID(c.Seed), "trainset"), c.Data.TrainSize)
-	}
-	rng := a.RNG("batches")
-	B := tr.Batch
-	x0, x1 := make([]float64, B*d), make([]float64, B*d)
-	xt, ut, t := make([]float64, B*d), make([]float64, B*d), make([]float64, B)
-	var curve []float64
-	window, wn := 0.0, 0
-	for k := range tr.Steps {
-		if k%100 == 0 {
-			if err := ctx.Err(); err != nil {
-				return results.Run{}, err
-			}
-			j.Progress(k, tr.Steps)
-		}
-		switch {
-		case pairX != nil:
-			for i := range B {
-				r := rng.IntN(nPairs)
-				copy(x0[i*d:(i+1)*d], pairX[r*2*d:r*2*d+d])
-				copy(x1[i*d:(i+1)*d], pairX[r*2*d+d:(r+1)*2*d])
-			}
-		default:
-			copy(x0, src.Sample(rng, B))
-			if trainSet != nil {
-				for i := range B {
-					r := rng.IntN(c.Data.TrainSize)
-					copy(x1[i*d:(i+1)*d], trainSet[r*d:(r+1)*d])
-				}
-			} else {
-				copy(x1, target.Sample(rng, B))
-			}
-			if err := coupling.Pair(x0, x1, B, d, rng); err != nil {
-				return results.Run{}, err
-			}
-		}
-		if c.Distill {
-			clear(t) // one-step model: v_0(x0) regresses x1 − x0
-		} else {
-			path.SampleT(rng, t)
-		}
-		path.Sample(xt, ut, x0, x1, t, d)
-		m.ZeroGrad()
-		loss := m.FMLossGrad(xt, t, ut)
-		if !finite(loss) {
-			return results.Run{Curve: curve, CurveEvery: tr.CurveEvery, Status: StatusFailed,
-				Error: fmt.Sprintf("training diverged: loss is %v at step %d", loss, k)}, nil
-		}
-		if tr.GradClip > 0 {
-			optim.ClipNorm(m.Grad, tr.GradClip)
-		}
-		opt.Step(m.Params, m.Grad, lr.At(k))
-		if ema != nil {
-			ema.Update(m.Params)
-		}
-		window += loss
-		wn++
-		if wn == tr.CurveEvery || k == tr.Steps-1 {
-			curve = append(curve, window/float64(wn))
-			window, wn = 0, 0
-		}
-	}
-	j.Progress(tr.Steps, tr.Steps)
-	cfgJSON, _ := json.Marshal(mcfg)
-	ck := &checkpoint.Checkpoint{Config: cfgJSON, Step: tr.Steps, Params: m.Params}
-	if ema != nil {
-		ck.EMA, ck.EMAUpdates = ema.Params(), ema.Updates()
+	ck, err := res.Checkpoint(mcfg)
+	if err != nil {
+		return results.Run{}, err
 	}
 	b, err := checkpoint.Encode(ck)
 	if err != nil {
@@ -300,11 +320,56 @@ func train(ctx context.Context, j *Job) (results.Run, error) {
 	if err := j.Store.WriteFile(name, b); err != nil {
 		return results.Run{}, err
 	}
+	ms := []results.Metric{
+		{Name: "final_loss", Value: res.Curve[len(res.Curve)-1]},
+		{Name: "parameters", Value: float64(len(m.Params))},
+		{Name: "train_seconds", Value: res.Seconds},
+		{Name: "train_nfe", Value: float64(res.NFE)},
+	}
+	if c.Training.GradClip > 0 {
+		ms = append(ms, results.Metric{Name: "clipped_steps", Value: float64(res.Clipped)})
+	}
 	return results.Run{
-		Curve: curve, CurveEvery: tr.CurveEvery,
-		Metrics: []results.Metric{{Name: "final_loss", Value: curve[len(curve)-1]}, {Name: "parameters", Value: float64(len(m.Params))}},
-		Files:   []results.File{{Role: "checkpoint", Path: j.Store.Rel(name)}},
+		Curve: res.Curve, CurveEvery: res.CurveEvery,
+		Metrics:  append(ms, extra...),
+		Warnings: res.Warnings,
+		Files:    []results.File{{Role: "checkpoint", Path: j.Store.Rel(name)}},
 	}, nil
+}
+
+// trainFailed sorts a training's error: cancellation is the machinery's
+// (returned, not stored, resumed next run); anything else — a diverged
+// loss, a failed coupling or solve — is deterministic, so it is a failed
+// record with the partial loss curve.
+func trainFailed(ctx context.Context, res *train.Result, err error) (results.Run, bool, error) {
+	if err == nil {
+		return results.Run{}, false, nil
+	}
+	if ctx.Err() != nil {
+		return results.Run{}, true, ctx.Err()
+	}
+	r := results.Run{Status: StatusFailed, Error: "training failed: " + err.Error()}
+	if res != nil {
+		r.Curve, r.CurveEvery, r.Warnings = res.Curve, res.CurveEvery, res.Warnings
+	}
+	return r, true, nil
+}
+
+// readPairs reads a pairs record's n×2d file into x0 and x1 (n×d each).
+func readPairs(st *store.Store, r results.Run, d int) (x0, x1 []float64, n int, err error) {
+	xy, n, cols, err := readNPY(st, r, "pairs")
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if cols != 2*d {
+		return nil, nil, 0, fmt.Errorf("runner: pairs have %d columns, want %d", cols, 2*d)
+	}
+	x0, x1 = make([]float64, n*d), make([]float64, n*d)
+	for i := range n {
+		copy(x0[i*d:(i+1)*d], xy[i*2*d:i*2*d+d])
+		copy(x1[i*d:(i+1)*d], xy[i*2*d+d:(i+1)*2*d])
+	}
+	return x0, x1, n, nil
 }
 
 // pairs draws x0 from the source and solves the model's ODE to x1 (reflow).
@@ -417,12 +482,12 @@ func eval(j *Job) (results.Run, error) {
 				add("straightness", ts.Straightness)
 			}
 			if slices.Contains(c.Metrics, "npe") {
-				k := min(n, nt)
-				w, err := metrics.W2(x0[:k*d], test[:k*d], d)
-				if err != nil {
-					return results.Run{}, err
+				w2sq, ok := j.Inputs[2].Metric("w2sq")
+				if !ok {
+					return results.Run{}, fmt.Errorf("runner: transport record %s has no w2sq", j.Inputs[2].Key[:12])
 				}
-				add("npe", metrics.NPE(ts.PathEnergy, w*w))
+				add("path_energy", ts.PathEnergy)
+				add("npe", metrics.NPE(ts.PathEnergy, w2sq))
 			}
 		}
 		if c.Trajectories > 0 {
@@ -446,6 +511,46 @@ func eval(j *Job) (results.Run, error) {
 	return r, nil
 }
 
+// noOracle says why the exact marginal field (MATH.md §3) of a model's
+// training problem is unknown, or "" when it is known: it is for the first
+// training of an affine Gaussian path with the independent coupling.
+func noOracle(m experiment.Method, stage int) string {
+	switch {
+	case m.Kind == "cnf":
+		return "a CNF is trained by maximum likelihood, not regressed onto a path's field"
+	case stage > 0:
+		return "a reflow or distilled model regresses onto its pairs' field, not the data's"
+	case m.Coupling != "independent" && m.Coupling != "":
+		return "the exact marginal field is known for the independent coupling only, not " + m.Coupling
+	case m.Kind == "cfm" && m.Sigma > 0:
+		return "with σ > 0 the cfm target x1 − x0 is not the affine path's conditional field"
+	}
+	return ""
+}
+
+// transport computes the exact W2² (optimal assignment, MATH.md §4)
+// between N source draws and the first N test rows: NPE's denominator.
+func transport(j *Job) (results.Run, error) {
+	c := j.Artifact.Config.(TransportConfig)
+	test, nt, d, err := readNPY(j.Store, j.Inputs[0], "testset")
+	if err != nil {
+		return results.Run{}, err
+	}
+	if c.N > nt {
+		return results.Run{}, fmt.Errorf("runner: transport of %d points from a test set of %d", c.N, nt)
+	}
+	src, err := source(c.Source, d)
+	if err != nil {
+		return results.Run{}, err
+	}
+	x0 := src.Sample(j.Artifact.RNG("x0"), c.N)
+	w, err := metrics.W2Exact(x0, test[:c.N*d], d)
+	if err != nil {
+		return results.Run{}, err
+	}
+	return results.Run{Metrics: []results.Metric{{Name: "w2sq", Value: w.W2Sq}, {Name: "points", Value: float64(w.N)}}}, nil
+}
+
 // modelEval computes the solver-independent metrics: held-out NLL by the
 // instantaneous change of variables (MATH.md §1) and the learning error
 // against the exact marginal field (§3).
@@ -467,7 +572,11 @@ func modelEval(j *Job) (results.Run, error) {
 			return results.Run{}, err
 		}
 		m.SetExact()
-		res, err := metrics.NLL(s, m, test[:c.NLL.N*d], d)
+		t1 := c.NLLT1
+		res, err := metrics.NLLSpan(s, m, test[:c.NLL.N*d], d, 0, t1)
+		if t1 < 1 {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("nll integrates the VP field on [0, %g] (t1 = TMax: training never saw later times, where s_t → 0) and scores x(0) under N(0, I), though the VP path's p_0 is N(a_0·x1, (1 − a_0²)I) with a_0 = α_1 > 0 (≈ 0.0066 for β_min = 0.1, β_max = 20)", t1))
+		}
 		if err != nil {
 			return results.Run{Status: StatusFailed, Error: "likelihood solve failed: " + err.Error()}, nil
 		}
@@ -482,8 +591,8 @@ func modelEval(j *Job) (results.Run, error) {
 		}
 	}
 	if slices.Contains(c.Metrics, "learning_error") {
-		if c.Stage > 0 || c.Method.Coupling != "independent" && c.Method.Coupling != "" {
-			r.Warnings = append(r.Warnings, "learning_error skipped: the exact marginal field is known for the first training with the independent coupling only")
+		if why := noOracle(c.Method, c.Stage); why != "" {
+			r.Warnings = append(r.Warnings, "learning_error skipped: "+why)
 			return r, nil
 		}
 		target, err := dataset(c.Target, c.Dim)
@@ -494,10 +603,11 @@ func modelEval(j *Job) (results.Run, error) {
 		if !ok {
 			return results.Run{}, fmt.Errorf("runner: %s is not a Gaussian mixture", c.Target)
 		}
-		sch, err := schedule(c.Method)
+		path, err := fmPath(c.Method)
 		if err != nil {
 			return results.Run{}, err
 		}
+		sch := path.Schedule
 		or, err := oracle.NewField(mix, sch)
 		if err != nil {
 			return results.Run{}, err

@@ -19,12 +19,16 @@ const (
 	KindPairs     = "pairs"     // reflow pairs (x0, φ_1(x0)) of a trained model
 	KindEval      = "eval"      // samples of one (model, solver, steps) and their metrics
 	KindModelEval = "modeleval" // solver-independent metrics of a model (nll, learning_error)
+	KindTransport = "transport" // W2² between source draws and a test set (NPE's denominator)
 )
 
 // Versions of the computation behind each kind; bumping one invalidates
 // the cached artifacts of that kind (and, through the keys, everything
 // downstream).
-var kindVersion = map[string]int{KindTestSet: 1, KindTrain: 1, KindPairs: 1, KindEval: 2, KindModelEval: 1}
+//
+// train 2: pkg/train's loop and streams (and pkg/cnf); eval 3: NPE's W2²
+// from the transport artifact; modeleval 2: the VP likelihood on [0, TMax].
+var kindVersion = map[string]int{KindTestSet: 1, KindTrain: 2, KindPairs: 1, KindEval: 3, KindModelEval: 2, KindTransport: 1}
 
 // Artifact is one node of the plan: a computation, its configuration, its
 // inputs and its content key.
@@ -113,7 +117,18 @@ type PairsConfig struct {
 	Dim    int     `yaml:"dim"`
 }
 
-// EvalConfig determines one sampling evaluation. Inputs: [model, testset].
+// TransportConfig determines the exact W2² between N source draws and the
+// first N rows of a test set (MATH.md §4), the denominator of NPE (Tong et
+// al. 2024), computed once per (data set, seed) and shared by every
+// evaluation. Inputs: [testset].
+type TransportConfig struct {
+	Source string `yaml:"source"`
+	Dim    int    `yaml:"dim"`
+	N      int    `yaml:"n"`
+}
+
+// EvalConfig determines one sampling evaluation. Inputs: [model, testset],
+// plus [transport] when the metrics include npe.
 type EvalConfig struct {
 	Solver         string    `yaml:"solver"`
 	Steps          int       `yaml:"steps"` // 0 for adaptive solvers
@@ -132,8 +147,12 @@ type EvalConfig struct {
 type ModelEvalConfig struct {
 	Metrics []string           `yaml:"metrics"` // of experiment.ModelMetrics
 	NLL     experiment.NLLEval `yaml:"nll"`
-	Target  string             `yaml:"target"`
-	Dim     int                `yaml:"dim"`
+	// NLLT1 is the end of the likelihood integration: 1, or TMax = 1 − ε
+	// for the VP path, whose field was trained on [0, TMax) only (MATH.md
+	// §2); 0 when nll is not asked for.
+	NLLT1  float64 `yaml:"nll_t1"`
+	Target string  `yaml:"target"`
+	Dim    int     `yaml:"dim"`
 	// Method and Stage are set only when learning_error is asked for (the
 	// oracle field depends on the path).
 	Method experiment.Method `yaml:"method"`
@@ -241,6 +260,17 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 	if method.Coupling != "sinkhorn" {
 		method.SinkhornEps = 0
 	}
+	if method.Kind == "cnf" {
+		// Only the settings the solver and estimator use enter the key.
+		if adaptive(method.Solver) {
+			method.Steps = 0
+		} else {
+			method.RTol, method.ATol = 0, 0
+		}
+		if method.Divergence == "exact" {
+			method.Probes = 0
+		}
+	}
 	data := DataConfig{Target: s.Data.Target, Source: s.Data.Source, Dim: dim, TrainSize: s.Data.TrainSize}
 	tc := TrainConfig{Data: data, Model: s.Model, Training: s.Training, Method: method, Seed: seed}
 	cost := trainCost(s, m)
@@ -289,6 +319,19 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 			sampleMetrics = append(sampleMetrics, name)
 		}
 	}
+	var transport *Artifact
+	if slices.Contains(sampleMetrics, "npe") {
+		n := min(e.Samples, s.Data.TestSize)
+		transport = p.add(KindTransport, TransportConfig{Source: s.Data.Source, Dim: dim, N: n}, []*Artifact{test},
+			[]results.Param{{Key: "dataset", Value: s.Data.Target}, {Key: "seed", Value: strconv.Itoa(seed)}},
+			fmt.Sprintf("W2 source-target %s seed=%d", s.Data.Target, seed), float64(n)*float64(n)*float64(dimOf(dim)))
+	}
+	evalInputs := func(model *Artifact) []*Artifact {
+		if transport != nil {
+			return []*Artifact{model, test, transport}
+		}
+		return []*Artifact{model, test}
+	}
 	for _, md := range models {
 		params := p.stageParams(base, m, md.stage)
 		if len(modelMetrics) > 0 {
@@ -305,6 +348,12 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 				nll.RTol, nll.ATol = 0, 0
 			}
 			mc.NLL = nll
+			if nll.N > 0 {
+				mc.NLLT1 = 1
+				if m.Kind == "vp" {
+					mc.NLLT1 = 1 - m.Eps
+				}
+			}
 			p.add(KindModelEval, mc,
 				[]*Artifact{md.a, test}, params, "score "+md.stage+" "+short, evalCost(s, float64(nll.N), 100*(dimOf(dim)+1)))
 		}
@@ -321,7 +370,7 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 			}
 			if adaptive(sv.Name) {
 				ec.RTol, ec.ATol = sv.RTol, sv.ATol
-				p.add(KindEval, ec, []*Artifact{md.a, test},
+				p.add(KindEval, ec, evalInputs(md.a),
 					with(params, results.Param{Key: "solver", Value: sv.Name}, results.Param{Key: "rtol", Value: strconv.FormatFloat(sv.RTol, 'g', -1, 64)}),
 					fmt.Sprintf("eval %s %s rtol=%g", short, sv.Name, sv.RTol), evalCost(s, float64(e.Samples), 200))
 				continue
@@ -329,7 +378,7 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 			for _, n := range sv.Steps {
 				c := ec
 				c.Steps = n
-				p.add(KindEval, c, []*Artifact{md.a, test},
+				p.add(KindEval, c, evalInputs(md.a),
 					with(params, results.Param{Key: "solver", Value: sv.Name}, results.Param{Key: "steps", Value: strconv.Itoa(n)}),
 					fmt.Sprintf("eval %s %s steps=%d", short, sv.Name, n), evalCost(s, float64(e.Samples), n*stagesOf(sv.Name)))
 			}
