@@ -54,7 +54,7 @@ func runBench(stdout, stderr io.Writer, args []string) int {
 	fs.IntVar(&o.batch, "batch", 256, "training batch (cfm, cnf); sample always draws 2048 points")
 	fs.IntVar(&o.steps, "steps", 8, "solver steps (RK4 for cnf, Euler for sample)")
 	fs.IntVar(&o.iters, "iters", 2000, "timed cfm steps; cnf runs iters/20 and sample iters/10, each after min(50, count) warm-up runs")
-	fs.IntVar(&o.threads, "threads", 1, "workers for the row blocks of cfm and sample (models.SetWorkers); cnf runs on one goroutine")
+	fs.IntVar(&o.threads, "threads", 1, "workers: row blocks of cfm and sample (MLP.SetWorkers), the tape's matrix products for cnf (Tape.SetWorkers)")
 	only := fs.String("only", strings.Join(benchWorkloads, ","), "comma-separated workloads: cfm, cnf, sample")
 	fs.IntVar(&o.repeat, "repeat", 1, "repeat each measurement and report the median wall-clock rate")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the weights and the data")
@@ -247,6 +247,8 @@ func (o *benchOpts) measure(name string) float64 {
 	case "cnf":
 		x1 := make([]float64, n*d)
 		tp := &autodiff.Tape{}
+		tp.SetWorkers(o.threads)
+		defer tp.SetWorkers(1)
 		step = func() {
 			moons(rng, x1, d)
 			tp.Reset()

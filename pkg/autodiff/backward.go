@@ -3,8 +3,6 @@ package autodiff
 import (
 	"fmt"
 	"math"
-
-	"github.com/flowbench/flowbench/internal/linalg"
 )
 
 func sin(x float64) float64 { return math.Sin(x) }
@@ -119,11 +117,11 @@ func (t *Tape) backward(nd *node) {
 		m, k, n := na.rows, na.cols, nb.cols
 		if na.needGrad {
 			da, beta := t.dst(nd.a)
-			linalg.Gemm(false, true, m, k, n, g, n, nb.val, n, beta, da, k)
+			t.gemm(false, true, m, k, n, g, n, nb.val, n, beta, da, k)
 		}
 		if nb.needGrad {
 			db, beta := t.dst(nd.b)
-			linalg.Gemm(true, false, k, n, m, na.val, k, g, n, beta, db, n)
+			t.gemm(true, false, k, n, m, na.val, k, g, n, beta, db, n)
 		}
 		if nd.op == opLinear && t.needs(nd.c) {
 			colSumInto(t.acc(nd.c), g, m, n)

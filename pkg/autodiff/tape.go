@@ -2,8 +2,7 @@ package autodiff
 
 import (
 	"fmt"
-
-	"github.com/flowbench/flowbench/internal/linalg"
+	"runtime"
 )
 
 // Node is a handle to a matrix recorded on a Tape. It is valid until the
@@ -101,11 +100,13 @@ func (a *arena) reset() {
 // Tape records a computation graph for reverse-mode differentiation. The zero
 // value is ready to use. A Tape is not safe for concurrent use.
 type Tape struct {
-	nodes []node
-	vals  arena
-	grads arena
-	fargs []float64
-	nargs []Node
+	nodes   []node
+	vals    arena
+	grads   arena
+	fargs   []float64
+	nargs   []Node
+	pool    *tapePool // nil: one worker
+	cleanup runtime.Cleanup
 }
 
 // Reset forgets the recorded graph and keeps every buffer for reuse.
@@ -240,7 +241,7 @@ func (t *Tape) MatMul(a, b Node) Node {
 	m, k, n := na.rows, na.cols, nb.cols
 	c := t.newOp(opMatMul, m, n, t.need(a, b), a, b, None)
 	na, nb = &t.nodes[a], &t.nodes[b]
-	linalg.Gemm(false, false, m, n, k, na.val, k, nb.val, n, 0, t.nodes[c].val, n)
+	t.gemm(false, false, m, n, k, na.val, k, nb.val, n, 0, t.nodes[c].val, n)
 	return c
 }
 
@@ -268,7 +269,7 @@ func (t *Tape) Linear(x, w, b Node) Node {
 		}
 		beta = 1
 	}
-	linalg.Gemm(false, false, m, n, k, t.nodes[x].val, k, t.nodes[w].val, n, beta, cv, n)
+	t.gemm(false, false, m, n, k, t.nodes[x].val, k, t.nodes[w].val, n, beta, cv, n)
 	return c
 }
 

@@ -77,11 +77,18 @@ func benchFMStep(b *testing.B, workers int) {
 // BenchmarkCNFStep: one maximum-likelihood CNF step (RK4 × 8 from t = 1 to 0
 // on [x, ℓ], exact divergence, backprop through everything, batch 256, Adam).
 func BenchmarkCNFStep(b *testing.B) {
+	for _, w := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) { benchCNFStep(b, w) })
+	}
+}
+
+func benchCNFStep(b *testing.B, workers int) {
 	const n, d = 256, 2
 	m, _ := NewMLP(DefaultConfig(d), rand.New(rand.NewPCG(1, 2)))
 	rng := rand.New(rand.NewPCG(5, 6))
 	x1 := make([]float64, n*d)
 	tp := &ad.Tape{}
+	tp.SetWorkers(workers)
 	var opt adam
 	// Warm-up: the first pass grows the tape's arenas, the next Reset merges
 	// them into one block; from then on a step allocates nothing.
