@@ -43,9 +43,11 @@ func csvWithoutSeconds(t *testing.T, path string) string {
 func TestEndToEnd(t *testing.T) {
 	tmp := t.TempDir()
 	a, b := filepath.Join(tmp, "a"), filepath.Join(tmp, "b")
-	for _, c := range []struct{ dir, j string }{{a, "1"}, {b, "2"}} {
+	// The -j 2 run also names a published-results file: a report option,
+	// so it changes no artifact.
+	for _, c := range []struct{ dir, j, set string }{{a, "1", "report.title=tiny"}, {b, "2", "report.published=published.csv"}} {
 		var out, errb bytes.Buffer
-		if code := run(&out, &errb, []string{"-o", c.dir, "-j", c.j, "testdata/tiny.spec"}); code != exitOK {
+		if code := run(&out, &errb, []string{"-o", c.dir, "-j", c.j, "-set", c.set, "testdata/tiny.spec"}); code != exitOK {
 			t.Fatalf("-j %s: exit %d\n%s\n%s", c.j, code, out.String(), errb.String())
 		}
 	}
@@ -63,8 +65,15 @@ func TestEndToEnd(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	if got, err := os.ReadFile(filepath.Join(b, "published.csv")); err != nil || !strings.Contains(string(got), "OT,8gaussians,sw2") {
+		t.Errorf("published.csv not copied into the results directory: %v", err)
+	}
 	var out, errb bytes.Buffer
-	if code := run(&out, &errb, []string{"-o", a, "testdata/tiny.spec"}); code != exitOK || !strings.Contains(out.String(), " 0 to compute") {
+	if code := run(&out, &errb, []string{"report", b}); code != exitOK {
+		t.Fatalf("report with published cells: exit %d: %s", code, errb.String())
+	}
+	out.Reset()
+	if code := run(&out, &errb, []string{"-o", a, "-set", "report.title=tiny", "testdata/tiny.spec"}); code != exitOK || !strings.Contains(out.String(), " 0 to compute") {
 		t.Fatalf("rerun: exit %d, output:\n%s%s", code, out.String(), errb.String())
 	}
 	os.Remove(filepath.Join(a, "runs.csv"))

@@ -47,7 +47,14 @@ func runReport(stdout, stderr io.Writer, args []string) int {
 			prov = p // the provenance of the run, not of this binary
 		}
 	}
-	if err := writeReport(dir, f, recs, prov); err != nil {
+	var pub *report.Published
+	if f.Points[0].Spec.Report.Published != "" {
+		if pub, err = report.ReadPublished(filepath.Join(dir, publishedFile)); err != nil {
+			fmt.Fprintln(stderr, "runexp:", err)
+			return exitFailed
+		}
+	}
+	if err := writeReport(dir, f, recs, prov, pub); err != nil {
 		fmt.Fprintln(stderr, "runexp:", err)
 		return exitFailed
 	}
@@ -59,8 +66,9 @@ func runReport(stdout, stderr io.Writer, args []string) int {
 	return exitOK
 }
 
-// writeReport hands the records to pkg/report.
-func writeReport(dir string, f *experiment.File, recs []results.Run, prov runner.Provenance) error {
+// writeReport hands the records to pkg/report, with the published cells
+// of the metrics in report.compare (all of them when it is empty).
+func writeReport(dir string, f *experiment.File, recs []results.Run, prov runner.Provenance, pub *report.Published) error {
 	s := f.Points[0].Spec
 	title := s.Report.Title
 	if title == "" {
@@ -96,7 +104,18 @@ func writeReport(dir string, f *experiment.File, recs []results.Run, prov runner
 	for _, d := range prov.Deps {
 		kv = append(kv, report.KV{Key: d.Path, Value: d.Version})
 	}
+	if pub != nil && len(s.Report.Compare) > 0 {
+		kept := *pub
+		kept.Cells = nil
+		for _, c := range pub.Cells {
+			if slices.Contains(s.Report.Compare, c.Metric) {
+				kept.Cells = append(kept.Cells, c)
+			}
+		}
+		pub = &kept
+	}
 	return report.Write(dir, report.Input{
+		Published:   pub,
 		Title:       title,
 		Description: s.Description,
 		SpecYAML:    string(f.Effective()),

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/flowbench/flowbench/pkg/experiment"
+	"github.com/flowbench/flowbench/pkg/report"
 	"github.com/flowbench/flowbench/pkg/runner"
 	"github.com/flowbench/flowbench/pkg/store"
 )
@@ -30,7 +31,32 @@ func (s *setFlags) Set(v string) error { *s = append(*s, v); return nil }
 const (
 	specFile       = "spec.yaml"
 	provenanceFile = "provenance.json"
+	publishedFile  = "published.csv" // copy of the spec's report.published
 )
+
+// publishedPath is the file named by report.published, relative to the
+// spec file's directory; "" when the spec names none.
+func publishedPath(f *experiment.File) string {
+	p := f.Points[0].Spec.Report.Published
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(f.Path), p)
+}
+
+// readPublished reads a published-results file (nil, nil, nil for "") and
+// returns it with its bytes.
+func readPublished(path string) (*report.Published, []byte, error) {
+	if path == "" {
+		return nil, nil, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := report.ReadPublished(path)
+	return p, raw, err
+}
 
 // runSpecs is `runexp [flags] SPEC...`.
 func runSpecs(stdout, stderr io.Writer, args []string) int {
@@ -119,6 +145,18 @@ func runSpecs(stdout, stderr io.Writer, args []string) int {
 			fmt.Fprintln(stderr, "runexp:", err)
 			return exitFailed
 		}
+		pub, raw, err := readPublished(publishedPath(f))
+		if err != nil {
+			fmt.Fprintln(stderr, "runexp:", err)
+			return exitFailed
+		}
+		if pub != nil {
+			// The report is rebuilt from the results directory alone.
+			if err := store.WriteFileAtomic(filepath.Join(dir, publishedFile), raw); err != nil {
+				fmt.Fprintln(stderr, "runexp:", err)
+				return exitFailed
+			}
+		}
 		var prog runner.Progress = &runner.Log{W: stdout}
 		switch {
 		case *quiet:
@@ -138,7 +176,7 @@ func runSpecs(stdout, stderr io.Writer, args []string) int {
 			fmt.Fprintln(stderr, "runexp:", err)
 			return exitFailed
 		}
-		if err := writeReport(dir, f, recs, prov); err != nil {
+		if err := writeReport(dir, f, recs, prov, pub); err != nil {
 			fmt.Fprintln(stderr, "runexp:", err)
 			return exitFailed
 		}
@@ -171,6 +209,11 @@ func loadAll(stderr io.Writer, paths []string, sets []string, reg experiment.Reg
 		f, err := experiment.Load(p, sets, reg)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
+			ok = false
+			continue
+		}
+		if _, _, err := readPublished(publishedPath(f)); err != nil {
+			fmt.Fprintf(stderr, "%s: report.published: %v\n", f.Path, err)
 			ok = false
 			continue
 		}

@@ -87,6 +87,8 @@ type Input struct {
 	StoreDir string
 	// Options selects figures and statistics.
 	Options Options
+	// Published holds published numbers to set beside ours; nil for none.
+	Published *Published
 }
 
 // Options tunes what Write produces. The zero value draws every figure as
