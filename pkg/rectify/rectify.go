@@ -1,0 +1,322 @@
+package rectify
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/flowbench/flowbench/pkg/couplings"
+	"github.com/flowbench/flowbench/pkg/datasets"
+	"github.com/flowbench/flowbench/pkg/flow"
+	"github.com/flowbench/flowbench/pkg/models"
+	"github.com/flowbench/flowbench/pkg/optim"
+	"github.com/flowbench/flowbench/pkg/paths"
+	"github.com/flowbench/flowbench/pkg/solvers"
+	"github.com/flowbench/flowbench/pkg/train"
+)
+
+// split returns a new PCG stream seeded by two draws of rng.
+func split(rng *rand.Rand) *rand.Rand {
+	if rng == nil {
+		panic("rectify: nil rng")
+	}
+	return rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))
+}
+
+// useEMA copies the weight average into m when training kept one, so the
+// returned model is the one to sample from and to warm-start the next stage.
+func useEMA(m *models.MLP, r *train.Result) {
+	if r != nil && r.EMA != nil {
+		copy(m.Params, r.EMA)
+	}
+}
+
+// TrainFirst trains m in place as the first rectified flow (1-RF): flow
+// matching with the rectified path x_t = t·x1 + (1 − t)·x0, target x1 − x0,
+// x0 from source, x1 from target, paired by coupling (nil: independent). It
+// is train.FM with paths.Rectified. When cfg keeps an EMA, m ends holding the
+// average θ̄ (Result.Params still holds the last iterate θ).
+func TrainFirst(m *models.MLP, source, target datasets.Dataset, coupling couplings.Coupling, cfg train.Config, rng *rand.Rand) (*train.Result, error) {
+	if coupling == nil {
+		coupling = couplings.Independent{}
+	}
+	r, err := train.FM(m, paths.Rectified{}, source, target, coupling, cfg, rng)
+	if err == nil {
+		useEMA(m, r)
+	}
+	return r, err
+}
+
+// GeneratePairs draws n source points X0 (source.Sample(rng, n)) and solves
+// dx/dt = f_t(x) from t = 0 to 1 with s, returning X0 and X1' = φ_1(X0) (n×d
+// each) and the solver's work. f is a trained model (*models.MLP) or any
+// flow.Field, e.g. an exact oracle field. A source of the wrong dimension, a
+// failed solve or a non-finite X1' is an error.
+func GeneratePairs(f flow.Field, source datasets.Dataset, n int, s solvers.Solver, rng *rand.Rand) (x0, x1 []float64, st solvers.Stats, err error) {
+	if rng == nil {
+		panic("rectify: nil rng")
+	}
+	if s == nil {
+		panic("rectify: nil solver")
+	}
+	d := f.Dim()
+	if n < 1 {
+		return nil, nil, st, fmt.Errorf("rectify: pairs n = %d, must be ≥ 1", n)
+	}
+	if source.Dim() != d {
+		return nil, nil, st, fmt.Errorf("rectify: source %q has dimension %d, the field %d", source.Name(), source.Dim(), d)
+	}
+	x0 = source.Sample(rng, n)
+	if len(x0) != n*d {
+		return nil, nil, st, fmt.Errorf("rectify: source %q returned %d values for %d rows of dimension %d", source.Name(), len(x0), n, d)
+	}
+	x1 = slices.Clone(x0)
+	res, err := flow.Sample(s, f, x1, 0, 1, nil)
+	if err != nil {
+		return nil, nil, res.Stats, fmt.Errorf("rectify: pair solve with %s: %w", s.Name(), err)
+	}
+	for i, v := range x1 {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, nil, res.Stats, fmt.Errorf("rectify: pair %d: solved endpoint is %v (the field diverged)", i/d, v)
+		}
+	}
+	return x0, x1, res.Stats, nil
+}
+
+// stageModel returns the model a stage starts from: a copy of prev (warm
+// start) or a fresh initialisation of arch drawn from initRNG.
+func stageModel(arch models.Config, prev *models.MLP, warmStart bool, initRNG *rand.Rand) (*models.MLP, error) {
+	if warmStart {
+		if prev == nil {
+			panic("rectify: warm start without a previous model")
+		}
+		if err := arch.Validate(); err != nil {
+			return nil, err
+		}
+		fresh, err := models.NewMLP(arch, initRNG)
+		if err != nil {
+			return nil, err
+		}
+		if len(fresh.Params) != len(prev.Params) || fresh.Dim() != prev.Dim() {
+			return nil, fmt.Errorf("rectify: warm start from a model of %d parameters in dimension %d, the architecture has %d in dimension %d",
+				len(prev.Params), prev.Dim(), len(fresh.Params), fresh.Dim())
+		}
+		copy(fresh.Params, prev.Params)
+		return fresh, nil
+	}
+	return models.NewMLP(arch, initRNG)
+}
+
+// Reflow trains the next rectified flow on the pairs (x0_i, x1_i), i < n (n×d
+// each, usually from GeneratePairs): a model of architecture arch, started
+// from prev's parameters when warmStart (prev must then be non-nil and of the
+// same architecture) and otherwise freshly initialised, trained by
+// train.TrainPairs (rectified path, target x1 − x0). The first two draws of
+// rng seed the initialisation (drawn whether used or not, so a warm and a
+// cold reflow see the same batches and times); the rest drive training.
+// When cfg keeps an EMA the returned model holds the average.
+func Reflow(arch models.Config, prev *models.MLP, x0, x1 []float64, n int, cfg train.Config, rng *rand.Rand, warmStart bool) (*models.MLP, *train.Result, error) {
+	initRNG := split(rng)
+	m, err := stageModel(arch, prev, warmStart, initRNG)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := train.TrainPairs(m, x0, x1, n, cfg, rng)
+	if err != nil {
+		return m, r, fmt.Errorf("rectify: reflow: %w", err)
+	}
+	useEMA(m, r)
+	return m, r, nil
+}
+
+// Distill trains a one-step model on the pairs (x0_i, x1_i), i < n: the loss
+// (1/B) Σ_r |x0_r + v_0(x0_r) − x1_r|², i.e. flow matching at t = 0 only with
+// target x1 − x0 (Liu et al. 2023 §2.3), so that one Euler step from t = 0,
+// x0 + v_0(x0), maps a source point to its pair. Initialisation, batches (B
+// distinct pair indices per step), optimiser, learning-rate schedule,
+// clipping, EMA and the Result are as in Reflow; Result.NFE counts B forward
+// passes per step.
+func Distill(arch models.Config, prev *models.MLP, x0, x1 []float64, n int, cfg train.Config, rng *rand.Rand, warmStart bool) (*models.MLP, *train.Result, error) {
+	initRNG := split(rng)
+	m, err := stageModel(arch, prev, warmStart, initRNG)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := distill(m, x0, x1, n, cfg, split(rng))
+	if err != nil {
+		return m, r, fmt.Errorf("rectify: distill: %w", err)
+	}
+	useEMA(m, r)
+	return m, r, nil
+}
+
+// distill is the t = 0 training loop of Distill.
+func distill(m *models.MLP, x0, x1 []float64, n int, cfg train.Config, rng *rand.Rand) (*train.Result, error) {
+	if cfg.TrainSet != 0 {
+		return nil, fmt.Errorf("train_set = %d does not apply to distillation (the pairs are the training set), want 0", cfg.TrainSet)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	d, B := m.Dim(), cfg.Batch
+	if len(x0) != n*d || len(x1) != n*d {
+		return nil, fmt.Errorf("pairs of lengths %d and %d, want n·d = %d·%d", len(x0), len(x1), n, d)
+	}
+	if n < B {
+		return nil, fmt.Errorf("%d pairs, fewer than batch = %d", n, B)
+	}
+	start := time.Now()
+	opt, err := optim.New(cfg.Optim, len(m.Params))
+	if err != nil {
+		return nil, err
+	}
+	sched := cfg.Schedule
+	if sched == nil {
+		sched = optim.Constant{LR: cfg.Optim.LR}
+	}
+	var ema *optim.EMA
+	if cfg.EMADecay > 0 {
+		if ema, err = optim.NewEMA(m.Params, cfg.EMADecay, cfg.EMAWarmup); err != nil {
+			return nil, err
+		}
+	}
+	every := cfg.CurveEvery
+	if every == 0 {
+		every = max(1, cfg.Steps/100)
+	}
+	res := &train.Result{CurveEvery: every, Curve: make([]float64, 0, (cfg.Steps+every-1)/every)}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	xb, ub, t := make([]float64, B*d), make([]float64, B*d), make([]float64, B) // t stays 0
+	var block, pairCost float64
+	finish := func() *train.Result {
+		res.Params = slices.Clone(m.Params)
+		if ema != nil {
+			res.EMA = slices.Clone(ema.Params())
+			res.EMAUpdates = ema.Updates()
+		}
+		res.Opt = opt.State()
+		res.NFE = int64(res.Steps) * int64(B)
+		if res.Steps > 0 {
+			res.PairCost = pairCost / float64(res.Steps)
+		}
+		res.Seconds = time.Since(start).Seconds()
+		return res
+	}
+	for k := range cfg.Steps {
+		step := k + 1
+		var cost float64
+		for r := range B { // partial Fisher–Yates: a uniform B-subset of the pairs
+			j := r + rng.IntN(n-r)
+			idx[r], idx[j] = idx[j], idx[r]
+			p := idx[r]
+			for c := range d {
+				a, b := x0[p*d+c], x1[p*d+c]
+				xb[r*d+c], ub[r*d+c] = a, b-a
+				cost += (b - a) * (b - a)
+			}
+		}
+		pairCost += cost / float64(B)
+		m.ZeroGrad()
+		loss := m.FMLossGrad(xb, t, ub)
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return finish(), fmt.Errorf("step %d of %d: loss is %v (diverged or non-finite pairs)", step, cfg.Steps, loss)
+		}
+		norm := optim.ClipNorm(m.Grad, cfg.Clip)
+		if math.IsNaN(norm) || math.IsInf(norm, 0) {
+			return finish(), fmt.Errorf("step %d of %d: gradient norm is %v with loss %v", step, cfg.Steps, norm, loss)
+		}
+		if cfg.Clip > 0 && norm > cfg.Clip {
+			res.Clipped++
+		}
+		lr := sched.At(k)
+		opt.Step(m.Params, m.Grad, lr)
+		if ema != nil {
+			ema.Update(m.Params)
+		}
+		res.Steps = step
+		block += loss
+		if step%every == 0 || step == cfg.Steps {
+			res.Curve = append(res.Curve, block/float64(step-(step-1)/every*every))
+			block = 0
+		}
+		if cfg.Progress != nil {
+			cfg.Progress(train.Progress{Step: step, Steps: cfg.Steps, Loss: loss, LR: lr, GradNorm: norm})
+		}
+	}
+	return finish(), nil
+}
+
+// Stage is one model of a Run: k-RF (K = k, Distilled false) or the one-step
+// distillation of the last k-RF (Distilled true, K = that k).
+type Stage struct {
+	K         int
+	Distilled bool
+	Model     *models.MLP
+	Train     *train.Result
+	// X0 and X1 are the N pairs the stage was trained on (nil for 1-RF),
+	// generated from the previous stage with PairStats the solver's work.
+	X0, X1    []float64
+	PairStats solvers.Stats
+}
+
+// Run composes the steps: TrainFirst (1-RF of architecture arch, coupling
+// nil meaning independent), then cfg.Iterations times GeneratePairs from the
+// last model and Reflow, then, with cfg.Distill, pairs from the last model
+// and Distill (warm-started when cfg.WarmStart; cfg.DistillSteps optimiser
+// steps). tc is every stage's training configuration. Streams are split
+// from rng in stage order (1-RF init and training; each reflow's pairs and
+// training; the distillation's pairs and training), so the first k stages
+// of a run with more iterations are bit-identical to a run with k. On an
+// error the stages completed so far are returned with it.
+func Run(arch models.Config, source, target datasets.Dataset, coupling couplings.Coupling, tc train.Config, cfg Config, rng *rand.Rand) ([]Stage, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s, err := cfg.PairSolver()
+	if err != nil {
+		return nil, err
+	}
+	m, err := models.NewMLP(arch, split(rng))
+	if err != nil {
+		return nil, err
+	}
+	r, err := TrainFirst(m, source, target, coupling, tc, split(rng))
+	if err != nil {
+		return nil, fmt.Errorf("rectify: 1-RF: %w", err)
+	}
+	stages := []Stage{{K: 1, Model: m, Train: r}}
+	for k := 2; k <= cfg.Iterations+1; k++ {
+		prev := stages[len(stages)-1].Model
+		x0, x1, st, err := GeneratePairs(prev, source, cfg.Pairs, s, split(rng))
+		if err != nil {
+			return stages, fmt.Errorf("rectify: %d-RF pairs: %w", k, err)
+		}
+		m, r, err := Reflow(arch, prev, x0, x1, cfg.Pairs, tc, split(rng), cfg.WarmStart)
+		if err != nil {
+			return stages, fmt.Errorf("rectify: %d-RF: %w", k, err)
+		}
+		stages = append(stages, Stage{K: k, Model: m, Train: r, X0: x0, X1: x1, PairStats: st})
+	}
+	if cfg.Distill {
+		last := stages[len(stages)-1]
+		x0, x1, st, err := GeneratePairs(last.Model, source, cfg.Pairs, s, split(rng))
+		if err != nil {
+			return stages, fmt.Errorf("rectify: distillation pairs: %w", err)
+		}
+		dc := tc
+		if cfg.DistillSteps > 0 {
+			dc.Steps = cfg.DistillSteps
+		}
+		m, r, err := Distill(arch, last.Model, x0, x1, cfg.Pairs, dc, split(rng), cfg.WarmStart)
+		if err != nil {
+			return stages, err
+		}
+		stages = append(stages, Stage{K: last.K, Distilled: true, Model: m, Train: r, X0: x0, X1: x1, PairStats: st})
+	}
+	return stages, nil
+}
