@@ -28,11 +28,11 @@
 //	L(θ) = E |X0 + v_0(X0; θ) − X1'|²,
 //
 // so that one Euler step x0 + v_0(x0) maps the source onto the pairs'
-// targets (Liu et al. §2.3).
+// targets (Liu et al. 2023, distillation of k-RF).
 //
 // # Why reflow straightens
 //
-// Straightness of a flow Z (Liu et al. Def. 2.2; MATH.md §2) is
+// Straightness of a flow Z (Liu et al. 2023; MATH.md §2) is
 // S(Z) = ∫_0^1 E|(Z_1 − Z_0) − v_t(Z_t)|² dt. Since ∫_0^1 v_t(Z_t) dt = Z_1 − Z_0,
 //
 //	S(Z) = E∫_0^1 |v_t(Z_t)|² dt − E|Z_1 − Z_0|²           (path energy minus chord cost).
@@ -43,7 +43,8 @@
 //
 //	S(Z^{k+1}) ≤ E|Z^k_1 − Z^k_0|² − E|Z^{k+1}_1 − Z^{k+1}_0|²,
 //
-// and summing over k = 0..K−1 with Z^0 = (X0, X1) (Liu et al. Thm. 3.7)
+// and summing over k = 0..K−1 with Z^0 = (X0, X1) (Liu et al. 2023, their
+// straightness bound for K reflows)
 //
 //	Σ_{k=1}^{K} S(Z^k) + E|Z^K_1 − Z^K_0|² ≤ E|X1 − X0|²,   so   min_{k≤K} S(Z^k) ≤ E|X1 − X0|²/K.
 //

@@ -133,7 +133,7 @@ func Reflow(arch models.Config, prev *models.MLP, x0, x1 []float64, n int, cfg t
 
 // Distill trains a one-step model on the pairs (x0_i, x1_i), i < n: the loss
 // (1/B) Σ_r |x0_r + v_0(x0_r) − x1_r|², i.e. flow matching at t = 0 only with
-// target x1 − x0 (Liu et al. 2023 §2.3), so that one Euler step from t = 0,
+// target x1 − x0 (Liu et al. 2023), so that one Euler step from t = 0,
 // x0 + v_0(x0), maps a source point to its pair. Initialisation, batches (B
 // distinct pair indices per step), optimiser, learning-rate schedule,
 // clipping, EMA and the Result are as in Reflow; Result.NFE counts B forward

@@ -96,7 +96,8 @@ func straightens(t *testing.T, seed uint64) {
 	}
 
 	// Distilling 1-RF's own pairs gives a one-step model about as good as
-	// 1-RF solved adaptively (Liu et al. §2.3). Measured over seeds 1–6:
+	// 1-RF solved adaptively (Liu et al. 2023, distillation of k-RF).
+	// Measured over seeds 1–6:
 	// one-step W2 of the distillation ∈ [0.21, 0.25], at most 0.008 above
 	// 1-RF's Dopri5 W2 of the same seed; assert within 0.05 of it and
 	// below half of 1-RF's own one-step W2.
@@ -126,7 +127,8 @@ func straightens(t *testing.T, seed uint64) {
 	}
 }
 
-// TestStraightnessBound checks Liu et al.'s Theorem 3.7 on the crossing
+// TestStraightnessBound checks Liu et al.'s (2023) straightness bound for K
+// reflows on the crossing
 // problem with Z^1 the exact 1-RF (oracle.CouplingField) and Z^2, Z^3
 // trained reflows (fresh, then warm-started), all measured by Evaluate on
 // the same 1000 source draws:
