@@ -210,10 +210,6 @@ func (m *MLP) wb(l layer) (w, b []float64) {
 	return m.Params[l.w:l.b], m.Params[l.b : l.b+l.out]
 }
 
-// directMax is the widest data dimension for which the first layer is a
-// direct loop rather than a Gemm.
-const directMax = 8
-
 // timeBias sets m.bt = b_1 + τ(t)·W_1[d:, :], the first layer's bias with the
 // time features (the same for every row of a call) folded in, so the first
 // layer acts on x alone: z_1 = x·W_1[:d, :] + bt.
@@ -237,27 +233,12 @@ func (m *MLP) timeBias(t float64) {
 	}
 }
 
-// firstLayer writes z = x·W_1[:d, :] + bt for the n×d rows x (timeBias set
-// bt).
+// firstLayer writes x·W_1[:d, :] for the n×d rows x into z, straight from x
+// (no input copy); the caller applies σ with the bias bt (ApplyBias).
 func (m *MLP) firstLayer(z, x []float64, n int) {
 	l, d := m.layers[0], m.Cfg.Dim
 	c := l.out
-	w1 := m.Params[l.w : l.w+d*c]
-	if d > directMax {
-		linalg.Gemm(false, false, n, c, d, x, d, w1, c, 0, z, c)
-		addBias(z, m.bt, n)
-		return
-	}
-	for r := 0; r < n; r++ {
-		zr := z[r*c : (r+1)*c]
-		copy(zr, m.bt)
-		for i, xi := range x[r*d : (r+1)*d] {
-			wi := w1[i*c : (i+1)*c]
-			for j := range zr {
-				zr[j] = math.FMA(xi, wi[j], zr[j])
-			}
-		}
-	}
+	linalg.Gemm(false, false, n, c, d, x, d, m.Params[l.w:l.w+d*c], c, 0, z, c)
 }
 
 // Velocity writes v_t(x) for the n×d batch x into dst (n×d, not aliasing x).
@@ -285,7 +266,7 @@ func (m *MLP) velBlock(w, blk int) {
 	x, dst := m.cx[r0*d:r1*d], m.cdst[r0*d:r1*d]
 	z := s.a[:nb*m.layers[0].out]
 	m.firstLayer(z, x, nb)
-	m.act.Apply(z, z)
+	m.act.ApplyBias(z, nil, z, m.bt)
 	cur, nxt := z, s.b
 	last := len(m.layers) - 1
 	for i := 1; i <= last; i++ {
@@ -345,7 +326,7 @@ func (m *MLP) VelocityDiv(dst, div, x []float64, t float64) {
 	m.timeBias(t)
 	m.firstLayer(h[:n*c], x, n)
 	d1 := m.ws.d1[:n*c]
-	m.act.ApplyDeriv(h[:n*c], d1, h[:n*c])
+	m.act.ApplyBias(h[:n*c], d1, h[:n*c], m.bt)
 	if m.hrng == nil {
 		for i := 0; i < d; i++ {
 			wi := w[i*c : (i+1)*c]
