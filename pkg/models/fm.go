@@ -26,6 +26,19 @@ func (m *MLP) FMLossGrad(xt, t, u []float64) float64 {
 		return 0
 	}
 	nblk, np := numBlocks(n, fmRows), len(m.Params)
+	// W_lᵀ for l ≥ 2, shared by the blocks: g·W_lᵀ then reads it in place
+	// instead of packing W_l again in every block (the same sums, so the
+	// same bits).
+	m.wT = grow(m.wT, np)
+	for _, l := range m.layers[1:] {
+		w, _ := m.wb(l)
+		wt := m.wT[l.w:l.b]
+		for i := 0; i < l.in; i++ {
+			for j := 0; j < l.out; j++ {
+				wt[j*l.in+i] = w[i*l.out+j]
+			}
+		}
+	}
 	m.part = grow(m.part, nblk*np)
 	m.lossPart = grow(m.lossPart, nblk)
 	m.cx, m.cts, m.cu, m.cn = xt, t, u, n
@@ -119,9 +132,8 @@ func (m *MLP) fmBlock(w, blk int) {
 		if i == 0 {
 			break
 		}
-		wt, _ := m.wb(l)
 		gn := g2[:nb*l.in]
-		linalg.Gemm(false, true, nb, l.in, c, g, c, wt, c, 0, gn, l.in)
+		linalg.Gemm(false, false, nb, l.in, c, g, c, m.wT[l.w:l.b], l.in, 0, gn, l.in)
 		dd := s.ds[i-1][:nb*l.in]
 		for j := range gn {
 			gn[j] *= dd[j]

@@ -59,6 +59,7 @@ type MLP struct {
 	cn       int       // rows of the current call
 	bt       []float64 // first-layer bias with the time features folded in
 	part     []float64 // per-block gradients, block-major
+	wT       []float64 // transposed weights (FMLossGrad), laid out like Params
 	lossPart []float64 // per-block sums of squared residuals
 	mw       int       // widest hidden layer
 }
