@@ -102,10 +102,7 @@ func (t *Tape) needs(n Node) bool { return n != None && t.nodes[n].needGrad }
 func colSumInto(db, g []float64, rows, cols int) {
 	db = db[:cols]
 	for r := 0; r < rows; r++ {
-		gr := g[r*cols : (r+1)*cols]
-		for j, v := range gr {
-			db[j] += v
-		}
+		addTo(db, g[r*cols:(r+1)*cols])
 	}
 }
 
@@ -294,67 +291,41 @@ func (t *Tape) backStacked(nd *node, rows bool) {
 	for r := 0; r < n; r++ {
 		o := r * c
 		dzt := nd.aux3[o : o+c]
-		g0, d1r, d2r := g[o:o+c], d1[o:o+c], d2[o:o+c]
-		for j := range dzt {
-			dzt[j] = g0[j] * d1r[j]
-		}
+		d1r, d2r := d1[o:o+c], d2[o:o+c]
+		mulTo(dzt, g[o:o+c], d1r)
 		for i := 1; i <= k; i++ {
 			gi := g[i*pc+o : i*pc+o+c]
 			if rows {
-				srow := sv[(i-1)*c : i*c]
-				for j, v := range gi {
-					dzt[j] += v * srow[j] * d2r[j]
-				}
+				mul3AddTo(dzt, gi, sv[(i-1)*c:i*c], d2r)
 				if tNeed {
-					dsr := ds[(i-1)*c : i*c]
-					for j, v := range gi {
-						dsr[j] += v * d1r[j]
-					}
+					mulAddTo(ds[(i-1)*c:i*c], gi, d1r)
 				}
 				continue
 			}
-			zi := zv[i*pc+o : i*pc+o+c]
-			for j, v := range gi {
-				dzt[j] += v * zi[j] * d2r[j]
-			}
+			mul3AddTo(dzt, gi, zv[i*pc+o:i*pc+o+c], d2r)
 			if !zNeed {
 				continue
 			}
-			dd := dz[i*pc+o : i*pc+o+c]
-			if beta == 0 {
-				for j, v := range gi {
-					dd[j] = v * d1r[j]
-				}
+			if dd := dz[i*pc+o : i*pc+o+c]; beta == 0 {
+				mulTo(dd, gi, d1r)
 			} else {
-				for j, v := range gi {
-					dd[j] += v * d1r[j]
-				}
+				mulAddTo(dd, gi, d1r)
 			}
 		}
 		if zNeed {
-			d0 := dz[o : o+c]
-			if beta == 0 {
+			if d0 := dz[o : o+c]; beta == 0 {
 				copy(d0, dzt)
 			} else {
-				for j, v := range dzt {
-					d0[j] += v
-				}
+				addTo(d0, dzt)
 			}
 		}
 		if bNeed {
-			for j, v := range dzt {
-				db[j] += v
-			}
+			addTo(db, dzt)
 		}
 	}
 }
 
-func addInto(dst, src []float64) {
-	src = src[:len(dst)]
-	for i, v := range src {
-		dst[i] += v
-	}
-}
+func addInto(dst, src []float64) { addTo(dst, src) }
 
 func axpy(dst []float64, a float64, src []float64) {
 	src = src[:len(dst)]
@@ -363,9 +334,4 @@ func axpy(dst []float64, a float64, src []float64) {
 	}
 }
 
-func mulAddInto(dst, a, b []float64) {
-	a, b = a[:len(dst)], b[:len(dst)]
-	for i := range dst {
-		dst[i] += a[i] * b[i]
-	}
-}
+func mulAddInto(dst, a, b []float64) { mulAddTo(dst, a, b) }

@@ -442,10 +442,7 @@ func (t *Tape) StackedAct(act Activation, z Node, n int, b Node) Node {
 	t.stackedForward(nd, t.nodes[z].val[:n*c], b)
 	zv, ov, d1 := t.nodes[z].val, nd.val, nd.aux1
 	for blk := n * c; blk < len(ov); blk += n * c {
-		oz, zz := ov[blk:blk+n*c], zv[blk:blk+n*c]
-		for i := range oz {
-			oz[i] = d1[i] * zz[i]
-		}
+		mulTo(ov[blk:blk+n*c], d1, zv[blk:blk+n*c])
 	}
 	return o
 }
@@ -470,10 +467,7 @@ func (t *Tape) StackedActRows(act Activation, z, s, b Node) Node {
 		srow := sv[i*c : (i+1)*c]
 		blk := ov[(i+1)*n*c : (i+2)*n*c]
 		for r := 0; r < n; r++ {
-			or, dr := blk[r*c:(r+1)*c], d1[r*c:(r+1)*c]
-			for j := range or {
-				or[j] = dr[j] * srow[j]
-			}
+			mulTo(blk[r*c:(r+1)*c], d1[r*c:(r+1)*c], srow)
 		}
 	}
 	return o
