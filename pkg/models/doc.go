@@ -27,6 +27,15 @@
 // primal and all tangents; at the first layer the tangent of e_i is row i of
 // W_1 scaled by σ'(z_1), with no product at all.
 //
+// Evaluation. The time features are the same for every row of a Velocity
+// call, so they are folded into the first bias, bt = b_1 + τ(t)·W_1[d:, :],
+// and the first layer is x·W_1[:d, :] straight on x; the bias is added in the
+// activation pass. Velocity and FMLossGrad cut the rows into fixed blocks
+// (independent of the worker count), compute each block on its own (on
+// SetWorkers goroutines), and add any sum over rows — the loss, dW = Xᵀ·dY,
+// db — block by block in block order, so results are bit-identical for any
+// number of workers.
+//
 // CNF likelihood (MATH.md §1, Chen et al. 2018): integrating the augmented
 // state [x, ℓ] with dx/dt = v_t(x), dℓ/dt = tr(∂v_t/∂x) from x(1) = x1,
 // ℓ(1) = 0 backwards to t = 0 gives ℓ(0) = −∫_0^1 tr dt and
