@@ -20,6 +20,7 @@ import (
 	"github.com/flowbench/flowbench/pkg/optim"
 	"github.com/flowbench/flowbench/pkg/oracle"
 	"github.com/flowbench/flowbench/pkg/paths"
+	"github.com/flowbench/flowbench/pkg/rectify"
 	"github.com/flowbench/flowbench/pkg/results"
 	"github.com/flowbench/flowbench/pkg/solvers"
 	"github.com/flowbench/flowbench/pkg/store"
@@ -222,9 +223,10 @@ func fmPath(m experiment.Method) (paths.Path, error) {
 // with the exact divergence; train_nfe counts one evaluation of a point
 // regardless, so the cost ratio to FM per NFE is larger than 1 there.
 
-// train trains one model: flow matching (MATH.md §2) with pkg/train for the
-// first stage, train.TrainPairs for a reflow stage, train.Distill for a
-// distillation, and maximum likelihood (§1) with pkg/cnf for kind cnf.
+// trainModel trains one model: flow matching (MATH.md §2) with pkg/train
+// for the first stage, rectify.Reflow for a reflow stage, rectify.Distill
+// for a one-step distillation, and maximum likelihood (§1) with pkg/cnf for
+// kind cnf.
 // Every stream comes from the artifact: "init" (weights), "train"
 // (everything pkg/train or pkg/cnf draw), plus the shared training set's
 // own stream.
@@ -258,18 +260,19 @@ func trainModel(ctx context.Context, j *Job) (results.Run, error) {
 		if err != nil {
 			return results.Run{}, err
 		}
+		var prev *models.MLP
 		if len(j.Inputs) > 1 { // warm start
-			prev, err := loadModel(j.Store, j.Inputs[1])
-			if err != nil {
+			if prev, err = loadModel(j.Store, j.Inputs[1]); err != nil {
 				return results.Run{}, err
 			}
-			copy(m.Params, prev.Params)
 		}
+		stage := rectify.Reflow
 		if c.Distill {
-			res, err = train.Distill(m, x0, x1, n, tcfg, a.RNG("train"))
-		} else {
-			res, err = train.TrainPairs(m, x0, x1, n, tcfg, a.RNG("train"))
+			stage = rectify.Distill
 		}
+		// The stage draws its initialisation (used without warm start) and
+		// its batches from the artifact's "train" stream.
+		m, res, err = stage(mcfg, prev, x0, x1, n, tcfg, a.RNG("train"), prev != nil)
 		if r, done, e := trainFailed(ctx, res, err); done {
 			return r, e
 		}
@@ -372,7 +375,9 @@ func readPairs(st *store.Store, r results.Run, d int) (x0, x1 []float64, n int, 
 	return x0, x1, n, nil
 }
 
-// pairs draws x0 from the source and solves the model's ODE to x1 (reflow).
+// pairs draws x0 from the source and solves the model's ODE to x1 (reflow,
+// rectify.GeneratePairs). A failed solve or a non-finite endpoint is a
+// failed record: it would fail the same way again.
 func pairs(j *Job) (results.Run, error) {
 	c := j.Artifact.Config.(PairsConfig)
 	m, err := loadModel(j.Store, j.Inputs[0])
@@ -388,11 +393,9 @@ func pairs(j *Job) (results.Run, error) {
 	if err != nil {
 		return results.Run{}, err
 	}
-	x0 := src.Sample(j.Artifact.RNG("x0"), c.N)
-	x1 := slices.Clone(x0)
-	res, err := flow.Sample(s, m, x1, 0, 1, nil)
+	x0, x1, st, err := rectify.GeneratePairs(m, src, c.N, s, j.Artifact.RNG("x0"))
 	if err != nil {
-		return results.Run{}, err
+		return results.Run{Status: StatusFailed, Error: "pair generation failed: " + err.Error()}, nil
 	}
 	out := make([]float64, 0, 2*len(x0))
 	for i := range c.N {
@@ -402,7 +405,7 @@ func pairs(j *Job) (results.Run, error) {
 	if err != nil {
 		return results.Run{}, err
 	}
-	return results.Run{Metrics: []results.Metric{{Name: "nfe", Value: float64(res.Stats.NFE)}},
+	return results.Run{Metrics: []results.Metric{{Name: "nfe", Value: float64(st.NFE)}},
 		Files: []results.File{{Role: "pairs", Path: p}}}, nil
 }
 

@@ -19,8 +19,6 @@
 // (x0_i, x1_i) for rectified flow's reflow: each step draws B distinct pair
 // indices, and the path is the rectified one, x_t = t·x1 + (1 − t)·x0 with
 // target x1 − x0 (MATH.md §2, "Independent coupling / rectified flow").
-// [Distill] is TrainPairs with every t = 0 (Liu et al. 2023 §2.3, one-step
-// distillation).
 //
 // [FMPath] adds the constant-noise path of Tong et al. (2024):
 // x_t = s_t·x0 + a_t·x1 + σ·ε, ε ~ N(0, I), target s'_t·x0 + a'_t·x1
@@ -30,9 +28,10 @@
 //
 // The rng passed in seeds five independent PCG streams at the start, one per
 // purpose: source draws, target draws (and epoch shuffles / pair indices),
-// coupling, times, and the path noise ε (used only when σ > 0). So, for one seed, runs that differ only in the
-// coupling see the same x0, x1 and t draws (common random numbers), and the
-// same seed always gives bit-identical parameters.
+// coupling, times, and the path noise ε (used only when σ > 0). So, for one
+// seed, runs that differ only in the coupling see the same x0, x1 and t
+// draws (common random numbers), and the same seed always gives
+// bit-identical parameters.
 //
 // # Cost accounting
 //

@@ -172,7 +172,7 @@ func FMPath(m *models.MLP, path paths.Path, source, target datasets.Dataset, cou
 		}
 		return nil
 	}
-	r, err := loop(m, path, false, next, cfg, st)
+	r, err := loop(m, path, next, cfg, st)
 	if r != nil {
 		if tm := sched.TMax(); tm < 1 {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("schedule %q: training times drawn from [0, %g), not [0, 1] (s_1 = 0 makes the field singular at t = 1)", sched.Name(), tm))
@@ -188,17 +188,6 @@ func FMPath(m *models.MLP, path paths.Path, source, target datasets.Dataset, cou
 // TrainPairs trains m on the fixed pairs (x0_i, x1_i), i < n (n×d each),
 // with the rectified path: every step draws B distinct pair indices.
 func TrainPairs(m *models.MLP, x0, x1 []float64, n int, cfg Config, rng *rand.Rand) (*Result, error) {
-	return pairs(m, x0, x1, n, cfg, rng, false)
-}
-
-// Distill is TrainPairs at the single time t = 0 (Liu et al. 2023 §2.3):
-// the loss is (1/B) Σ |v_0(x0) − (x1 − x0)|², so that one Euler step
-// x0 + v_0(x0) maps a source point onto its pair's target.
-func Distill(m *models.MLP, x0, x1 []float64, n int, cfg Config, rng *rand.Rand) (*Result, error) {
-	return pairs(m, x0, x1, n, cfg, rng, true)
-}
-
-func pairs(m *models.MLP, x0, x1 []float64, n int, cfg Config, rng *rand.Rand, atZero bool) (*Result, error) {
 	if cfg.TrainSet != 0 {
 		return nil, errors.New("train: train_set does not apply to TrainPairs (the pairs are the training set)")
 	}
@@ -229,7 +218,7 @@ func pairs(m *models.MLP, x0, x1 []float64, n int, cfg Config, rng *rand.Rand, a
 		}
 		return nil
 	}
-	return loop(m, paths.Path{Schedule: paths.Rectified{}}, atZero, next, cfg, st)
+	return loop(m, paths.Path{Schedule: paths.Rectified{}}, next, cfg, st)
 }
 
 // streams are the per-purpose random streams.
@@ -281,9 +270,8 @@ func (e *epochs) next(x1 []float64) {
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
-// loop is the training loop shared by FM, TrainPairs and Distill; atZero
-// fixes every t at 0 (Distill) instead of drawing it.
-func loop(m *models.MLP, path paths.Path, atZero bool, next batchSource, cfg Config, st streams) (*Result, error) {
+// loop is the training loop shared by FM and TrainPairs.
+func loop(m *models.MLP, path paths.Path, next batchSource, cfg Config, st streams) (*Result, error) {
 	start := time.Now()
 	B, d := cfg.Batch, m.Dim()
 	opt, err := optim.New(cfg.Optim, len(m.Params))
@@ -337,9 +325,7 @@ func loop(m *models.MLP, path paths.Path, atZero bool, next batchSource, cfg Con
 			return finish(), fmt.Errorf("train: step %d of %d: %w", step, cfg.Steps, err)
 		}
 		pairCost += couplings.MeanSqDist(x0, x1, d)
-		if !atZero {
-			path.SampleT(st.time, t)
-		}
+		path.SampleT(st.time, t)
 		for i := range eps {
 			eps[i] = st.noise.NormFloat64()
 		}

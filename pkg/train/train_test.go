@@ -472,37 +472,6 @@ func TestFMPathNoise(t *testing.T) {
 	}
 }
 
-// TestDistill: pairs x1 = 2·x0 + c make the t = 0 target x1 − x0 = x0 + c,
-// so the distilled v_0 must approach x ↦ x + c at t = 0 (only there).
-func TestDistill(t *testing.T) {
-	const n = 512
-	c := []float64{1.5, -0.5}
-	rng := rand.New(rand.NewPCG(8, 9))
-	x0, x1 := make([]float64, n*2), make([]float64, n*2)
-	for k := range x0 {
-		x0[k] = rng.NormFloat64()
-		x1[k] = 2*x0[k] + c[k%2]
-	}
-	m := newModel(t, 9)
-	res, err := Distill(m, x0, x1, n, Config{Steps: 400, Batch: 64, Optim: adam(t, 3e-3)}, rand.New(rand.NewPCG(1, 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := make([]float64, len(x0))
-	m.Velocity(v, x0, 0)
-	var mse float64
-	for k := range v {
-		e := v[k] - (x0[k] + c[k%2])
-		mse += e * e
-	}
-	mse /= n
-	t.Logf("Distill: MSE of v_0 to x0 + c %.2e, loss %.3g → %.3g", mse, res.Curve[0], res.Curve[len(res.Curve)-1])
-	// E|x0 + c|² = 2 + 2.5 = 4.5; 2e-2 is a 200-fold reduction.
-	if mse > 2e-2 {
-		t.Errorf("distilled v_0 MSE %g", mse)
-	}
-}
-
 // TestStop: a Stop hook that fails before step 4 ends the run after 3
 // steps with its error wrapped.
 func TestStop(t *testing.T) {
