@@ -88,10 +88,23 @@ const (
 	FigureLoss Figure = "loss"
 	// FigureDensity: log-density heat maps of likelihood models.
 	FigureDensity Figure = "density"
+	// FigureCost: model quality (nll, sw2, w2) against training cost
+	// (train_seconds, train_nfe), one point per trained model, with the
+	// true NLL as a line where known.
+	FigureCost Figure = "cost"
 )
 
 // AllFigures returns every figure, in the order the report shows them.
+// The zero Options draws DefaultFigures.
 func AllFigures() []Figure {
+	return []Figure{FigureSamples, FigureTrajectories, FigureNFE, FigureLoss, FigureDensity, FigureCost}
+}
+
+// DefaultFigures returns the figures drawn when Options.Figures is nil:
+// every figure but FigureCost, which is asked for by name (every training
+// records its cost, but only a comparison of training procedures needs
+// the figure).
+func DefaultFigures() []Figure {
 	return []Figure{FigureSamples, FigureTrajectories, FigureNFE, FigureLoss, FigureDensity}
 }
 
@@ -102,7 +115,7 @@ func ParseFigure(s string) (Figure, error) {
 			return f, nil
 		}
 	}
-	names := make([]string, 0, 5)
+	names := make([]string, 0, len(AllFigures()))
 	for _, f := range AllFigures() {
 		names = append(names, string(f))
 	}
@@ -113,7 +126,7 @@ func ParseFigure(s string) (Figure, error) {
 func (in *Input) figureSet() (map[Figure]bool, error) {
 	if in.Options.Figures == nil {
 		set := map[Figure]bool{}
-		for _, f := range AllFigures() {
+		for _, f := range DefaultFigures() {
 			set[f] = true
 		}
 		return set, nil

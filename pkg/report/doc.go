@@ -47,6 +47,28 @@
 // the provenance given, so the same records give byte-identical report.md
 // and runs.csv (and, with the same gonum/plot, identical PNGs).
 //
+// # Comparison with published results
+//
+// With Input.Published set (ReadPublished), report.md opens its results
+// with "Comparison with the published results": one row per published
+// cell and setting of ours (Compare). A cell's method is our method label,
+// its metric our metric name, its dataset our dataset value optionally
+// followed by ";key=value" selectors on our other axes
+// ("moons-tong;data.source=8gaussians-r5"), so the published file itself
+// maps the paper's names onto our runs. Both sides read mean ± spread:
+// the published spread is what its "# spread:" line says (std or ci95),
+// ours the same statistic over our seeds (sample std s, or the Student-t
+// half-width h), and the verdict is
+//
+//	agree     if |x̄_ours − x̄_pub| ≤ spread_ours + spread_pub (the intervals overlap)
+//	disagree  otherwise
+//	not run   when no successful run matches the cell
+//
+// with a count of agreeing cells. Explanations live in the published file
+// as comments, so data and its caveats travel together: "# note: ..." lines
+// are listed under the table, and "# note[method,dataset,metric]: ..." adds
+// a note column entry to that cell (a note naming no cell is an error).
+//
 // # runs.csv
 //
 // Tidy long layout, one row per (run, metric) for every metric whose name
@@ -90,6 +112,13 @@
 //     0 at ymin; the square is the run's param "density_extent" =
 //     "xmin,xmax,ymin,ymax" (ParamDensityExtent). One colour scale per
 //     figure, from the highest value down 12 nats.
+//   - cost (drawn only when asked for by name; DefaultFigures leaves it
+//     out): quality against training cost, one figure per dataset, rows the
+//     quality metrics nll, sw2, w2 of the evaluations of a training
+//     (Run.Parent is its key), columns its train_seconds and train_nfe (log
+//     x), one point per trained model (seed), one marker per method (×
+//     stage, solver, steps); on nll panels a dashed line at the true NLL of
+//     the scored points, from nll_true or else nll − nll_gap, averaged.
 //
 // Figures are small (96 dpi, panels of 1.3–2.1 inches) so a committed
 // report stays within a few MB. A file that is missing or malformed skips

@@ -55,6 +55,7 @@ func (fw *figureWriter) draw(figs map[Figure]bool) error {
 		{FigureNFE, fw.nfeCurves},
 		{FigureLoss, fw.lossCurves},
 		{FigureDensity, fw.density},
+		{FigureCost, fw.trainingCost},
 	}
 	all := make([]*results.Run, len(fw.b.runs))
 	for i := range fw.b.runs {

@@ -343,6 +343,8 @@ func (b *builder) markdown() []byte {
 		sb.WriteString("Provenance:\n\n" + markdownTable([]string{"key", "value"}, rows, 2) + "\n")
 	}
 
+	sb.WriteString(b.comparison())
+
 	sb.WriteString("## Results\n\n")
 	sb.WriteString("Each cell is mean ± half-width of the 95% confidence interval (Student's t, n − 1 degrees of freedom) over seeds, then the number of seeds n. Bold marks the best mean of each column for metrics with a direction. Failed runs are left out of the statistics (see below).\n\n")
 	if b.results.Len() == 0 {

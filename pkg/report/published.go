@@ -5,15 +5,26 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
 
 // PublishedCell is one published number: the mean and spread of Metric for
 // Method on Dataset, as printed in the source.
+//
+// Dataset holds our dataset axis value, optionally followed by
+// ";key=value" selectors that pin other axes of our runs, so one published
+// column can name, say, a source–target pair or an evaluation setting:
+// "moons-tong;data.source=8gaussians-r5" or "8gaussians;solver=euler;steps=100"
+// (see DatasetSelectors). Method is our method label, Metric our metric
+// name, so the file itself maps the paper's names onto ours.
 type PublishedCell struct {
 	Method, Dataset, Metric string
 	Mean, Spread            float64
+	// Note explains this cell, e.g. why our number is expected to differ
+	// (from a "# note[method,dataset,metric]: ..." line).
+	Note string
 }
 
 // Published is a table of published results to set beside ours.
@@ -23,12 +34,17 @@ type Published struct {
 	// Spread names what PublishedCell.Spread is: "std" or "ci95".
 	Spread string
 	Cells  []PublishedCell
+	// Notes are the file's general "# note: ..." lines, in order: caveats
+	// about the protocol that apply to every cell.
+	Notes []string
 }
 
 // ReadPublished reads a published-results file: comment lines starting with
-// '#' (a line "# source: ..." sets Source, "# spread: std|ci95" sets Spread),
-// then a CSV header "method,dataset,metric,mean,spread" and one row per
-// published cell. Errors name the file and the line.
+// '#' (a line "# source: ..." sets Source, "# spread: std|ci95" sets Spread,
+// "# note: ..." adds a general note and "# note[method,dataset,metric]: ..."
+// a note to that cell, which must be in the file), then a CSV header
+// "method,dataset,metric,mean,spread" and one row per published cell. Other
+// comment lines are ignored. Errors name the file and the line.
 func ReadPublished(path string) (*Published, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -50,6 +66,11 @@ func parsePublished(r io.Reader) (*Published, error) {
 	p := &Published{Spread: "std"}
 	var body []string
 	var bodyLines []int
+	type cellNote struct {
+		key, text string
+		line      int
+	}
+	var cellNotes []cellNote
 	for i, line := range strings.Split(string(raw), "\n") {
 		t := strings.TrimSpace(line)
 		if strings.HasPrefix(t, "#") {
@@ -58,6 +79,14 @@ func parsePublished(r io.Reader) (*Published, error) {
 				p.Source = strings.TrimSpace(v)
 			} else if v, ok := strings.CutPrefix(kv, "spread:"); ok {
 				p.Spread = strings.TrimSpace(v)
+			} else if v, ok := strings.CutPrefix(kv, "note:"); ok {
+				p.Notes = append(p.Notes, strings.TrimSpace(v))
+			} else if v, ok := strings.CutPrefix(kv, "note["); ok {
+				key, text, ok := strings.Cut(v, "]:")
+				if !ok || strings.Count(key, ",") != 2 {
+					return nil, fmt.Errorf("line %d: a cell note is \"# note[method,dataset,metric]: text\"", i+1)
+				}
+				cellNotes = append(cellNotes, cellNote{key: key, text: strings.TrimSpace(text), line: i + 1})
 			}
 			continue
 		}
@@ -88,7 +117,41 @@ func parsePublished(r io.Reader) (*Published, error) {
 		if err1 != nil || err2 != nil || spread < 0 {
 			return nil, fmt.Errorf("line %d: mean and spread must be numbers, spread ≥ 0", line)
 		}
+		if _, _, err := DatasetSelectors(row[1]); err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
 		p.Cells = append(p.Cells, PublishedCell{Method: row[0], Dataset: row[1], Metric: row[2], Mean: mean, Spread: spread})
 	}
+	for _, n := range cellNotes {
+		i := slices.IndexFunc(p.Cells, func(c PublishedCell) bool { return c.Method+","+c.Dataset+","+c.Metric == n.key })
+		if i < 0 {
+			return nil, fmt.Errorf("line %d: note for %q, which is no cell of the file", n.line, n.key)
+		}
+		p.Cells[i].Note = strings.TrimSpace(p.Cells[i].Note + " " + n.text)
+	}
 	return p, nil
+}
+
+// DatasetSelectors splits a published cell's Dataset into our dataset axis
+// value and the ";key=value" selectors that follow it, in order. Keys are
+// axis names as in runs.csv (e.g. "data.source", "solver", "steps"); a key
+// may appear once.
+func DatasetSelectors(s string) (dataset string, sel []KV, err error) {
+	parts := strings.Split(s, ";")
+	dataset = strings.TrimSpace(parts[0])
+	if dataset == "" {
+		return "", nil, fmt.Errorf("dataset %q: empty dataset name before the selectors", s)
+	}
+	for _, p := range parts[1:] {
+		k, v, ok := strings.Cut(p, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" {
+			return "", nil, fmt.Errorf("dataset %q: selector %q is not key=value", s, p)
+		}
+		if k == DatasetAxis || slices.ContainsFunc(sel, func(x KV) bool { return x.Key == k }) {
+			return "", nil, fmt.Errorf("dataset %q: key %q given twice", s, k)
+		}
+		sel = append(sel, KV{Key: k, Value: v})
+	}
+	return dataset, sel, nil
 }

@@ -91,11 +91,11 @@ type Input struct {
 	Published *Published
 }
 
-// Options tunes what Write produces. The zero value draws every figure as
+// Options tunes what Write produces. The zero value draws the default figures as
 // PNG, without SVG copies or Welch tests.
 type Options struct {
-	// Figures to draw. Nil means AllFigures(); a non-nil empty slice
-	// draws none.
+	// Figures to draw. Nil means DefaultFigures() (all but FigureCost);
+	// a non-nil empty slice draws none.
 	Figures []Figure
 	// SVG also writes an .svg beside each line figure (NFE and loss
 	// curves). Scatter and heat-map figures stay PNG only: as vector

@@ -548,7 +548,7 @@ func TestInputErrors(t *testing.T) {
 		{"seed as column", Input{Axes: []string{"method", "seed"}, Options: Options{Columns: []string{"seed"}}}, `Options.Columns names "seed"`},
 		{"bad status", Input{Axes: []string{"seed"}, Runs: []results.Run{{Kind: "eval", Key: "x", Status: "done"}}}, `status "done" (want ok or failed)`},
 		{"no kind", Input{Axes: []string{"seed"}, Runs: []results.Run{{Key: "x", Status: "ok"}}}, "has no kind"},
-		{"unknown figure", Input{Axes: []string{"seed"}, Options: Options{Figures: []Figure{"histogram"}}}, `unknown figure "histogram" (valid: samples, trajectories, nfe, loss, density)`},
+		{"unknown figure", Input{Axes: []string{"seed"}, Options: Options{Figures: []Figure{"histogram"}}}, `unknown figure "histogram" (valid: samples, trajectories, nfe, loss, density, cost)`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -181,7 +181,6 @@ func colLabel(axes, col []string, metric string) string {
 // markdownTable renders a GitHub table with tablewriter: the first left
 // columns aligned left, the rest right.
 func markdownTable(header []string, rows [][]string, left int) string {
-	var sb strings.Builder
 	align := make([]tw.Align, len(header))
 	for i := range align {
 		align[i] = tw.AlignRight
@@ -189,6 +188,13 @@ func markdownTable(header []string, rows [][]string, left int) string {
 			align[i] = tw.AlignLeft
 		}
 	}
+	return markdownTableAligned(header, rows, align)
+}
+
+// markdownTableAligned renders a GitHub table with one alignment per
+// column.
+func markdownTableAligned(header []string, rows [][]string, align []tw.Align) string {
+	var sb strings.Builder
 	t := tablewriter.NewTable(&sb,
 		tablewriter.WithRenderer(renderer.NewMarkdown()),
 		tablewriter.WithHeaderAutoFormat(tw.Off),

@@ -1,0 +1,221 @@
+package report
+
+import (
+	"fmt"
+	"image/color"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/flowbench/flowbench/pkg/results"
+)
+
+// Metrics of the training-cost figure. The x axes are recorded on every
+// training run; the quality metrics come from the runs that evaluate the
+// trained model (Run.Parent is the training's key).
+const (
+	// TrainSecondsMetric is the wall time of a training's optimisation loop.
+	TrainSecondsMetric = "train_seconds"
+	// TrainNFEMetric is the network evaluations a training spent.
+	TrainNFEMetric = "train_nfe"
+	// TrueNLLMetric, when an evaluation run records it, is the true NLL of
+	// the points it scored; otherwise the figure uses nll − nll_gap.
+	TrueNLLMetric = "nll_true"
+)
+
+// costQualityMetrics are the quality metrics the cost figure plots, in
+// row order, when the evaluation runs have them.
+var costQualityMetrics = []string{"nll", "sw2", "w2"}
+
+var trueLineColor = color.NRGBA{R: 60, G: 60, B: 60, A: 255}
+
+// costPoint is one trained model (one seed) in the cost figure.
+type costPoint struct{ x, y float64 }
+
+// trainingCost draws, for dataset ds, every quality metric of the models
+// against their training cost: one panel per (quality metric, cost metric),
+// one point per (series, seed), where a series is a method (and stage,
+// solver, steps: the evaluation's own non-seed axes). For nll a horizontal
+// line marks the true NLL of the scored points when it is known.
+func (fw *figureWriter) trainingCost(ds string) error {
+	trains := map[string]*results.Run{}
+	for _, r := range filterDataset(fw.b.okRuns("train"), ds) {
+		trains[r.Key] = r
+	}
+	var costs []string
+	for _, m := range []string{TrainSecondsMetric, TrainNFEMetric} {
+		for _, r := range trains {
+			if _, ok := r.Metric(m); ok {
+				costs = append(costs, m)
+				break
+			}
+		}
+	}
+	if len(costs) == 0 {
+		return nil
+	}
+	// The evaluations of those trainings, in report order.
+	var evals []*results.Run
+	for i := range fw.b.runs {
+		r := &fw.b.runs[i]
+		if r.Status == "ok" && r.Kind != "train" && trains[r.Parent] != nil {
+			evals = append(evals, r)
+		}
+	}
+	var quals []string
+	for _, q := range costQualityMetrics {
+		if slices.ContainsFunc(evals, func(r *results.Run) bool { _, ok := r.Metric(q); return ok }) {
+			quals = append(quals, q)
+		}
+	}
+	if len(quals) == 0 {
+		return nil
+	}
+	rowAxes := present(evals, without(nonSeedAxes(fw.b.in.Axes), DatasetAxis))
+	var seriesRows [][]string
+	for _, r := range evals {
+		seriesRows = append(seriesRows, values(r, rowAxes))
+	}
+	seriesRows = uniqueTuples(seriesRows)
+	colors, dashes := seriesStyles(seriesRows)
+	leg, inLegend := legendPlot(), map[string]bool{}
+	var grid [][]*plot.Plot
+	var trueNLL []float64
+	for _, q := range quals {
+		var row []*plot.Plot
+		for _, cm := range costs {
+			p := newPlot()
+			p.Title.Text = q + " vs " + cm
+			p.X.Label.Text = cm
+			xmin, xmax := math.Inf(1), math.Inf(-1)
+			drawn := false
+			for si, sr := range seriesRows {
+				var pts []costPoint
+				for _, r := range evals {
+					y, ok := r.Metric(q)
+					if !ok || !slices.Equal(values(r, rowAxes), sr) {
+						continue
+					}
+					x, ok := trains[r.Parent].Metric(cm)
+					if !ok || !finiteAll(x, y) || x <= 0 {
+						continue
+					}
+					pts = append(pts, costPoint{x, y})
+					xmin, xmax = min(xmin, x), max(xmax, x)
+				}
+				if len(pts) == 0 {
+					continue
+				}
+				xy := make(plotter.XYs, len(pts))
+				for i, pt := range pts {
+					xy[i] = plotter.XY{X: pt.x, Y: pt.y}
+				}
+				sc := scatter(xy, plotutil.Color(colors[si]), 2.2)
+				sc.GlyphStyle.Shape = plotutil.Shape(dashes[si])
+				p.Add(sc)
+				drawn = true
+				name := label(rowAxes, sr)
+				if !inLegend[name] {
+					inLegend[name] = true
+					leg.Legend.Add(name, sc)
+				}
+			}
+			if !drawn {
+				row = append(row, nil)
+				continue
+			}
+			if xmax > xmin {
+				p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
+			}
+			if q == "nll" {
+				if v, ok := meanTrueNLL(evals); ok {
+					trueNLL = append(trueNLL, v)
+					l, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: v}, {X: xmax, Y: v}})
+					if err == nil {
+						l.LineStyle = draw.LineStyle{Color: trueLineColor, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}}
+						p.Add(l)
+						name := fmt.Sprintf("true NLL %.4g", v)
+						if !inLegend[name] {
+							inLegend[name] = true
+							leg.Legend.Add(name, l)
+						}
+					}
+				}
+			}
+			row = append(row, p)
+		}
+		if slices.ContainsFunc(row, func(p *plot.Plot) bool { return p != nil }) {
+			grid = append(grid, row)
+		}
+	}
+	if len(grid) == 0 {
+		return nil
+	}
+	for _, row := range grid {
+		for i, p := range row {
+			if p == nil {
+				row[i] = blankPlot()
+			}
+		}
+	}
+	png, svg, err := fw.save(&figure{plots: grid, panelW: 2.4 * vg.Inch, panelH: 2.1 * vg.Inch,
+		strip: leg, stripW: legendWidth(slices.Sorted(maps.Keys(inLegend))), name: fileName("cost", ds), svg: fw.b.in.Options.SVG})
+	if err != nil {
+		return err
+	}
+	caption := fmt.Sprintf("Model quality (%s) against training cost (%s, log axis): one point per trained model (seed), one marker per %s.",
+		strings.Join(quals, ", "), strings.Join(costs, ", "), axesPhrase(rowAxes))
+	if len(trueNLL) > 0 {
+		caption += " The dashed line is the true NLL of the scored test points (" + TrueNLLMetric + ", else nll − nll_gap, mean over runs)."
+	}
+	fw.b.figures = append(fw.b.figures, figureRef{title: "Quality against training cost" + dsTitle(ds), caption: caption, png: png, svg: svg})
+	return nil
+}
+
+// meanTrueNLL is the mean true NLL over the runs that know it: the metric
+// nll_true, else nll − nll_gap.
+func meanTrueNLL(runs []*results.Run) (float64, bool) {
+	sum, n := 0.0, 0
+	for _, r := range runs {
+		v, ok := r.Metric(TrueNLLMetric)
+		if !ok {
+			nll, ok1 := r.Metric("nll")
+			gap, ok2 := r.Metric("nll_gap")
+			if !ok1 || !ok2 {
+				continue
+			}
+			v = nll - gap
+		}
+		if finiteAll(v) {
+			sum += v
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, false
+	}
+	return sum / float64(n), true
+}
+
+func finiteAll(xs ...float64) bool {
+	for _, x := range xs {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// blankPlot is an empty tile with hidden axes.
+func blankPlot() *plot.Plot {
+	p := newPlot()
+	p.HideAxes()
+	return p
+}
