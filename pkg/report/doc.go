@@ -116,9 +116,10 @@
 //     out): quality against training cost, one figure per dataset, rows the
 //     quality metrics nll, sw2, w2 of the evaluations of a training
 //     (Run.Parent is its key), columns its train_seconds and train_nfe (log
-//     x), one point per trained model (seed), one marker per method (×
-//     stage, solver, steps); on nll panels a dashed line at the true NLL of
-//     the scored points, from nll_true or else nll − nll_gap, averaged.
+//     x), one point per trained model (seed), a colour per method and a
+//     marker per value of any other axis that varies; on nll panels a
+//     dashed line at the true NLL of the scored points, from nll_true or
+//     else nll − nll_gap, averaged.
 //
 // Figures are small (96 dpi, panels of 1.3–2.1 inches) so a committed
 // report stays within a few MB. A file that is missing or malformed skips

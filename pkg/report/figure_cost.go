@@ -36,13 +36,11 @@ var costQualityMetrics = []string{"nll", "sw2", "w2"}
 
 var trueLineColor = color.NRGBA{R: 60, G: 60, B: 60, A: 255}
 
-// costPoint is one trained model (one seed) in the cost figure.
-type costPoint struct{ x, y float64 }
-
 // trainingCost draws, for dataset ds, every quality metric of the models
 // against their training cost: one panel per (quality metric, cost metric),
-// one point per (series, seed), where a series is a method (and stage,
-// solver, steps: the evaluation's own non-seed axes). For nll a horizontal
+// one point per (series, seed), where a series is a method and the other
+// non-seed axes that vary among the runs of the metric (training steps,
+// stage, solver, ...). For nll a horizontal
 // line marks the true NLL of the scored points when it is known.
 func (fw *figureWriter) trainingCost(ds string) error {
 	trains := map[string]*results.Run{}
@@ -78,13 +76,40 @@ func (fw *figureWriter) trainingCost(ds string) error {
 	if len(quals) == 0 {
 		return nil
 	}
-	rowAxes := present(evals, without(nonSeedAxes(fw.b.in.Axes), DatasetAxis))
-	var seriesRows [][]string
-	for _, r := range evals {
-		seriesRows = append(seriesRows, values(r, rowAxes))
+	// A series is a method and whatever else varies among the runs of a
+	// metric (training steps, stage, solver, ...): axes with one value are
+	// left out, so a model-level nll and a sample-level sw2 of the same
+	// trainings share a legend entry.
+	seriesAxes := func(runs []*results.Run) []string {
+		var out []string
+		for _, a := range without(nonSeedAxes(fw.b.in.Axes), DatasetAxis) {
+			var vals []string
+			for _, r := range runs {
+				if v, ok := r.Get(a); ok && !slices.Contains(vals, v) {
+					vals = append(vals, v)
+				}
+			}
+			if len(vals) > 1 || a == MethodAxis && len(vals) > 0 {
+				out = append(out, a)
+			}
+		}
+		return out
 	}
-	seriesRows = uniqueTuples(seriesRows)
-	colors, dashes := seriesStyles(seriesRows)
+	// Colours by method and marker shapes by the rest, fixed over panels.
+	var methods, rests []string
+	style := func(r *results.Run, axes []string) (int, int) {
+		m, _ := r.Get(MethodAxis)
+		rest := label(without(axes, MethodAxis), values(r, without(axes, MethodAxis)))
+		ci, si := slices.Index(methods, m), slices.Index(rests, rest)
+		if ci < 0 {
+			ci, methods = len(methods), append(methods, m)
+		}
+		if si < 0 {
+			si, rests = len(rests), append(rests, rest)
+		}
+		return ci, si
+	}
+	var allAxes []string
 	leg, inLegend := legendPlot(), map[string]bool{}
 	var grid [][]*plot.Plot
 	var trueNLL []float64
@@ -96,32 +121,46 @@ func (fw *figureWriter) trainingCost(ds string) error {
 			p.X.Label.Text = cm
 			xmin, xmax := math.Inf(1), math.Inf(-1)
 			drawn := false
-			for si, sr := range seriesRows {
-				var pts []costPoint
-				for _, r := range evals {
-					y, ok := r.Metric(q)
-					if !ok || !slices.Equal(values(r, rowAxes), sr) {
+			var withQ []*results.Run
+			for _, r := range evals {
+				if _, ok := r.Metric(q); ok {
+					withQ = append(withQ, r)
+				}
+			}
+			axes := seriesAxes(withQ)
+			for _, a := range axes {
+				if !slices.Contains(allAxes, a) {
+					allAxes = append(allAxes, a)
+				}
+			}
+			var rows [][]string
+			for _, r := range withQ {
+				rows = append(rows, values(r, axes))
+			}
+			for _, sr := range uniqueTuples(rows) {
+				var xy plotter.XYs
+				ci, si := 0, 0
+				for _, r := range withQ {
+					if !slices.Equal(values(r, axes), sr) {
 						continue
 					}
+					y, _ := r.Metric(q)
 					x, ok := trains[r.Parent].Metric(cm)
 					if !ok || !finiteAll(x, y) || x <= 0 {
 						continue
 					}
-					pts = append(pts, costPoint{x, y})
+					ci, si = style(r, axes)
+					xy = append(xy, plotter.XY{X: x, Y: y})
 					xmin, xmax = min(xmin, x), max(xmax, x)
 				}
-				if len(pts) == 0 {
+				if len(xy) == 0 {
 					continue
 				}
-				xy := make(plotter.XYs, len(pts))
-				for i, pt := range pts {
-					xy[i] = plotter.XY{X: pt.x, Y: pt.y}
-				}
-				sc := scatter(xy, plotutil.Color(colors[si]), 2.2)
-				sc.GlyphStyle.Shape = plotutil.Shape(dashes[si])
+				sc := scatter(xy, plotutil.Color(ci), 2.2)
+				sc.GlyphStyle.Shape = plotutil.Shape(si)
 				p.Add(sc)
 				drawn = true
-				name := label(rowAxes, sr)
+				name := label(axes, sr)
 				if !inLegend[name] {
 					inLegend[name] = true
 					leg.Legend.Add(name, sc)
@@ -171,7 +210,7 @@ func (fw *figureWriter) trainingCost(ds string) error {
 		return err
 	}
 	caption := fmt.Sprintf("Model quality (%s) against training cost (%s, log axis): one point per trained model (seed), one marker per %s.",
-		strings.Join(quals, ", "), strings.Join(costs, ", "), axesPhrase(rowAxes))
+		strings.Join(quals, ", "), strings.Join(costs, ", "), axesPhrase(allAxes))
 	if len(trueNLL) > 0 {
 		caption += " The dashed line is the true NLL of the scored test points (" + TrueNLLMetric + ", else nll − nll_gap, mean over runs)."
 	}
