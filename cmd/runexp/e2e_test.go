@@ -55,10 +55,17 @@ func TestEndToEnd(t *testing.T) {
 	if ca != csvWithoutSeconds(t, filepath.Join(b, "runs.csv")) {
 		t.Fatal("runs.csv differs between -j 1 and -j 2")
 	}
-	for _, metric := range []string{",sw2,", ",mmd,", ",straightness,", ",nll,", ",learning_error,", ",final_loss,"} {
+	for _, metric := range []string{",sw2,", ",mmd,", ",straightness,", ",nll,", ",learning_error,", ",final_loss,", ",train_nfe,"} {
 		if !strings.Contains(ca, metric) {
 			t.Errorf("runs.csv has no %s rows", metric)
 		}
+	}
+	raw, err := os.ReadFile(filepath.Join(a, "runs.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head, _, _ := strings.Cut(string(raw), "\n"); !strings.Contains(head, "train_seconds") {
+		t.Errorf("runs.csv has no train_seconds column: %s", head)
 	}
 	for _, f := range []string{"report.md", "spec.yaml", "provenance.json"} {
 		if _, err := os.Stat(filepath.Join(a, f)); err != nil {
