@@ -8,6 +8,12 @@ import (
 	"github.com/flowbench/flowbench/pkg/results"
 )
 
+// MeasuredMetrics are metrics that measure the machine rather than the
+// computation: like the *_seconds wall times they vary from run to run and
+// with -j, so they are excluded wherever records are compared for
+// bit-identity.
+var MeasuredMetrics = []string{"peak_heap_bytes"}
+
 // cnfConfig is the pkg/cnf configuration of a method of kind cnf (MATH.md
 // §1): the solver inside every training step, the gradient mode, the
 // divergence estimator (Rademacher probes for Hutchinson) and the

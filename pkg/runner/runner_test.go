@@ -349,3 +349,42 @@ func TestStreamsIndependent(t *testing.T) {
 	}
 	_ = fmt.Sprint()
 }
+
+// TestTransportShared: NPE's W2² is one artifact per (data set, seed),
+// shared by every method and evaluation of that seed, and only planned
+// when npe is asked for.
+func TestTransportShared(t *testing.T) {
+	p := load(t, spec, "evaluation.metrics=[sw2, npe]", "training.optimizer.lr=1e-3")
+	if got := p.Count(KindTransport); got != 2 { // 2 seeds
+		t.Fatalf("%d transport artifacts, want one per seed (2)", got)
+	}
+	for _, a := range p.Artifacts {
+		if a.Kind == KindEval && (len(a.Inputs) != 3 || a.Inputs[2].Kind != KindTransport || a.Inputs[2].Inputs[0] != a.Inputs[1]) {
+			t.Fatalf("%s: inputs do not end with the transport of its own test set", a.Label)
+		}
+	}
+	if got := load(t, spec).Count(KindTransport); got != 0 {
+		t.Errorf("%d transport artifacts without npe", got)
+	}
+}
+
+// TestCNFKeyIgnoresUnusedSettings: a fixed-step CNF's key does not depend
+// on the adaptive tolerances, nor an exact-divergence CNF's on the probes.
+func TestCNFKeyIgnoresUnusedSettings(t *testing.T) {
+	const cnfSpec = `
+name: c
+data: {target: moons, test_size: 100}
+training: {steps: 10, batch: 8}
+methods: [{label: C, kind: cnf, solver: rk4, steps: 4, divergence: exact}]
+evaluation: {samples: 50, solvers: [{name: euler, steps: [2]}], metrics: [sw2]}
+`
+	base := keysOf(load(t, cnfSpec), KindTrain)
+	for _, set := range []string{"methods[C].rtol=0.1", "methods[C].probes=3"} {
+		if got := keysOf(load(t, cnfSpec, set), KindTrain); !reflect.DeepEqual(got, base) {
+			t.Errorf("-set %s changed the CNF training key", set)
+		}
+	}
+	if got := keysOf(load(t, cnfSpec, "methods[C].steps=5"), KindTrain); reflect.DeepEqual(got, base) {
+		t.Error("the solver's step count did not change the CNF training key")
+	}
+}
