@@ -70,9 +70,6 @@ type Config struct {
 	// EvalSize is the number of training points the final train NLL is
 	// measured on (0: 4096, or the whole training set if smaller).
 	EvalSize int `json:"eval_size" yaml:"eval_size"`
-	// MemEvery samples runtime.MemStats.HeapInuse every MemEvery steps
-	// (0: every 10 steps).
-	MemEvery int `json:"mem_every" yaml:"mem_every"`
 }
 
 // Default returns the experiment runner's CNF defaults (pkg/experiment's
@@ -149,8 +146,6 @@ func (c Config) Validate() error {
 		return fmt.Errorf("cnf: jacobian = %v, want finite and ≥ 0 (0: off)", c.Jacobian)
 	case c.EvalSize < 0:
 		return fmt.Errorf("cnf: eval_size = %d, want ≥ 0 (0: default)", c.EvalSize)
-	case c.MemEvery < 0:
-		return fmt.Errorf("cnf: mem_every = %d, want ≥ 0 (0: every 10 steps)", c.MemEvery)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"runtime"
 	"time"
 
 	"github.com/flowbench/flowbench/pkg/datasets"
@@ -42,9 +41,12 @@ type Result struct {
 	FinalNLL float64
 	FinalNFE int
 
-	// PeakHeapInuse is the largest runtime.MemStats.HeapInuse sampled
-	// between steps (bytes, whole process).
-	PeakHeapInuse uint64
+	// PeakTapeBytes is the largest working memory of a training step: the
+	// bytes of the autodiff graph recorded for it (autodiff.Tape.Bytes).
+	// Backprop through a fixed-step solver records every stage, so it grows
+	// with the step count; the adjoint method records one evaluation at a
+	// time. It depends only on the configuration, so it is reproducible.
+	PeakTapeBytes int
 }
 
 // Train fits m (in place) to target by maximum likelihood: the CNF settings
@@ -118,11 +120,6 @@ func TrainContext(ctx context.Context, m *models.MLP, target datasets.Dataset, c
 	if !tr.exact {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("Hutchinson divergence (%d %s probe(s) per point): per-step and final NLL values are unbiased stochastic estimates", cfg.Probes, cfg.ProbeKind))
 	}
-	memEvery := cfg.MemEvery
-	if memEvery == 0 {
-		memEvery = 10
-	}
-	var ms runtime.MemStats
 	start := time.Now()
 	var block float64
 	maxNFE := 0
@@ -177,10 +174,7 @@ func TrainContext(ctx context.Context, m *models.MLP, target datasets.Dataset, c
 			res.Curve = append(res.Curve, block/float64(size))
 			block = 0
 		}
-		if k%memEvery == 0 || step == T {
-			runtime.ReadMemStats(&ms)
-			res.PeakHeapInuse = max(res.PeakHeapInuse, ms.HeapInuse)
-		}
+		res.PeakTapeBytes = max(res.PeakTapeBytes, tr.tp.Bytes())
 		if tcfg.Progress != nil {
 			tcfg.Progress(train.Progress{Step: step, Steps: T, Loss: info.Loss, LR: info.LR, GradNorm: info.GradNorm})
 		}

@@ -159,8 +159,8 @@ func TestTrainResult(t *testing.T) {
 		t.Errorf("NFE %d, want %d", res.NFE, 7*6*16)
 	}
 	// EvalSize 40 in chunks of the batch (16, 16, 8): 3 solves of 6 evaluations.
-	if res.PeakHeapInuse == 0 || res.FinalNFE != 3*6 {
-		t.Errorf("peak heap %d, final NFE %d (want > 0 and 18)", res.PeakHeapInuse, res.FinalNFE)
+	if res.PeakTapeBytes == 0 || res.FinalNFE != 3*6 {
+		t.Errorf("peak tape bytes %d, final NFE %d (want > 0 and 18)", res.PeakTapeBytes, res.FinalNFE)
 	}
 	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "Hutchinson") {
 		t.Errorf("warnings %q, want the Hutchinson one", res.Warnings)
@@ -303,7 +303,6 @@ func TestValidate(t *testing.T) {
 		{func(c *Config) { c.Jacobian = math.NaN() }, []string{"jacobian"}},
 		{func(c *Config) { c.MaxSteps = -1 }, []string{"max_steps"}},
 		{func(c *Config) { c.EvalSize = -1 }, []string{"eval_size"}},
-		{func(c *Config) { c.MemEvery = -1 }, []string{"mem_every"}},
 	}
 	for i, c := range cases {
 		cfg := Default()

@@ -1,18 +1,10 @@
 package runner
 
 import (
-	"fmt"
-
 	"github.com/flowbench/flowbench/pkg/cnf"
 	"github.com/flowbench/flowbench/pkg/experiment"
 	"github.com/flowbench/flowbench/pkg/results"
 )
-
-// MeasuredMetrics are metrics that measure the machine rather than the
-// computation: like the *_seconds wall times they vary from run to run and
-// with -j, so they are excluded wherever records are compared for
-// bit-identity.
-var MeasuredMetrics = []string{"peak_heap_bytes"}
 
 // cnfConfig is the pkg/cnf configuration of a method of kind cnf (MATH.md
 // §1): the solver inside every training step, the gradient mode, the
@@ -35,11 +27,10 @@ func cnfConfig(m experiment.Method) cnf.Config {
 //	train_nfe_backward     B × Σ_steps NFE backward (train_nfe's backward twin)
 //	train_nll              final mean NLL (nats) of up to 4096 training points
 //	train_nll_nfe          field evaluations of that final likelihood solve
-//	peak_heap_bytes        largest Go heap in use sampled between steps
-//
-// peak_heap_bytes is the whole process's HeapInuse: with -j > 1 it includes
-// the other jobs running at the time, so it is an upper bound that is not
-// reproducible bit for bit (the record carries a warning saying so).
+//	peak_tape_bytes        working memory of one training step: the bytes of
+//	                       the autodiff graph it records (grows with the
+//	                       solver's steps for backprop, one evaluation for
+//	                       the adjoint); reproducible, unlike a heap sample
 func cnfMetrics(r *cnf.Result, batch int) ([]results.Metric, []string) {
 	mean := func(xs []int) float64 {
 		s := 0
@@ -63,8 +54,7 @@ func cnfMetrics(r *cnf.Result, batch int) ([]results.Metric, []string) {
 		{Name: "train_nfe_backward", Value: float64(batch) * float64(back)},
 		{Name: "train_nll", Value: r.FinalNLL},
 		{Name: "train_nll_nfe", Value: float64(r.FinalNFE)},
-		{Name: "peak_heap_bytes", Value: float64(r.PeakHeapInuse)},
+		{Name: "peak_tape_bytes", Value: float64(r.PeakTapeBytes)},
 	}
-	warn := fmt.Sprintf("peak_heap_bytes (%.1f MiB) is the process's Go heap sampled between training steps: it includes concurrently running jobs and varies from run to run", float64(r.PeakHeapInuse)/(1<<20))
-	return ms, []string{warn}
+	return ms, nil
 }
