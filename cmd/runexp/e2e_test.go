@@ -67,6 +67,15 @@ func TestEndToEnd(t *testing.T) {
 	if head, _, _ := strings.Cut(string(raw), "\n"); !strings.Contains(head, "train_seconds") {
 		t.Errorf("runs.csv has no train_seconds column: %s", head)
 	}
+	// The tiny spec asks for nll on 2-D data, so every model also gets a
+	// log-density grid and the report a heat map.
+	if !strings.Contains(ca, ",nll_true,") {
+		t.Error("runs.csv has no nll_true rows (true NLL of the test set)")
+	}
+	dens, _ := filepath.Glob(filepath.Join(a, "figures", "density*.png"))
+	if len(dens) == 0 {
+		t.Error("no density heat map in figures/")
+	}
 	for _, f := range []string{"report.md", "spec.yaml", "provenance.json"} {
 		if _, err := os.Stat(filepath.Join(a, f)); err != nil {
 			t.Error(err)

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 
 	"github.com/flowbench/flowbench/pkg/checkpoint"
 	"github.com/flowbench/flowbench/pkg/cnf"
@@ -589,8 +591,18 @@ func modelEval(j *Job) (results.Run, error) {
 		add("nll_nfe", float64(res.Stats.NFE))
 		if ds, err := dataset(c.Target, c.Dim); err == nil {
 			if dens, ok := ds.(datasets.Density); ok {
-				add("nll_gap", res.WithTruth(dens, test[:c.NLL.N*d]).Gap)
+				tr := res.WithTruth(dens, test[:c.NLL.N*d])
+				add("nll_gap", tr.Gap)
+				add("nll_true", tr.TrueNLL)
 			}
+		}
+		if d == 2 {
+			f, err := densityGrid(j, s, m, test, t1)
+			if err != nil {
+				return results.Run{Status: StatusFailed, Error: "density grid: " + err.Error()}, nil
+			}
+			r.Files = append(r.Files, f.file)
+			r.Params = append(r.Params, results.Param{Key: "density_extent", Value: f.extent})
 		}
 	}
 	if slices.Contains(c.Metrics, "learning_error") {
@@ -625,3 +637,53 @@ func modelEval(j *Job) (results.Run, error) {
 	}
 	return r, nil
 }
+
+// densityGridSize is the number of cells per side of the log-density heat
+// map written for 2-D models with a likelihood (40² points: one likelihood
+// solve of a batch of 1600).
+const densityGridSize = 40
+
+type densityFile struct {
+	file   results.File
+	extent string
+}
+
+// densityGrid evaluates the model's log p_1 by the instantaneous change of
+// variables (MATH.md §1) at the centres of a densityGridSize² grid over the
+// test set's bounding box widened by 10% on each side, and stores it as a
+// .npy (row i = y index from ymin, column j = x index from xmin), the
+// layout pkg/report draws.
+func densityGrid(j *Job, s solvers.Solver, m *models.MLP, test []float64, t1 float64) (densityFile, error) {
+	const d, g = 2, densityGridSize
+	lo := [2]float64{math.Inf(1), math.Inf(1)}
+	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
+	for i := 0; i+1 < len(test); i += d {
+		for k := range 2 {
+			lo[k], hi[k] = min(lo[k], test[i+k]), max(hi[k], test[i+k])
+		}
+	}
+	for k := range 2 {
+		pad := 0.1 * (hi[k] - lo[k])
+		lo[k], hi[k] = lo[k]-pad, hi[k]+pad
+	}
+	pts := make([]float64, 0, g*g*d)
+	for iy := range g {
+		y := lo[1] + (float64(iy)+0.5)*(hi[1]-lo[1])/g
+		for ix := range g {
+			x := lo[0] + (float64(ix)+0.5)*(hi[0]-lo[0])/g
+			pts = append(pts, x, y)
+		}
+	}
+	logp, _, err := flow.LogLikelihoodSpan(s, m, pts, 0, t1, flow.StdNormalLogProb)
+	if err != nil {
+		return densityFile{}, err
+	}
+	p, err := writeNPY(j.Store, j.Artifact.Key+".density.npy", logp, g, g)
+	if err != nil {
+		return densityFile{}, err
+	}
+	ext := fmt.Sprintf("%s,%s,%s,%s", fmtf(lo[0]), fmtf(hi[0]), fmtf(lo[1]), fmtf(hi[1]))
+	return densityFile{file: results.File{Role: "density", Path: p}, extent: ext}, nil
+}
+
+func fmtf(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

@@ -30,7 +30,7 @@ const (
 // and distillation (2 had the reflow stages on train.TrainPairs directly);
 // eval 3: NPE's W2² from the transport artifact; modeleval 2: the VP
 // likelihood on [0, TMax].
-var kindVersion = map[string]int{KindTestSet: 1, KindTrain: 4, KindPairs: 1, KindEval: 3, KindModelEval: 2, KindTransport: 1}
+var kindVersion = map[string]int{KindTestSet: 1, KindTrain: 4, KindPairs: 1, KindEval: 3, KindModelEval: 3, KindTransport: 1}
 
 // Artifact is one node of the plan: a computation, its configuration, its
 // inputs and its content key.
