@@ -73,6 +73,17 @@ func BenchmarkGemm(b *testing.B) {
 			}
 			reportGFLOPS(b, bc)
 		})
+		if have512 {
+			b.Run(bc.String()+"/linalg-avx2", func(b *testing.B) {
+				force256 = true
+				defer func() { force256 = false }()
+				a, lda, bb, ldb, c := benchOperands(bc)
+				for b.Loop() {
+					Gemm(bc.ta, bc.tb, bc.m, bc.n, bc.k, a, lda, bb, ldb, 1, c, bc.n)
+				}
+				reportGFLOPS(b, bc)
+			})
+		}
 		b.Run(bc.String()+"/gonum", func(b *testing.B) { benchGonum(b, bc) })
 	}
 }

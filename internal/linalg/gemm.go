@@ -7,23 +7,24 @@ import (
 
 // Blocking parameters (Goto and van de Geijn 2008): a kc×nr panel of B stays
 // in L1 while the mr×kc panels of an mc×kc block of A stream from L2; the
-// kc×nc block of B lives in L2/L3. mc is a multiple of both kernels' mr (6 and
-// 4), nc of both nr (8 and 4).
+// kc×nc block of B lives in L2/L3. mc is a multiple of every kernel's mr (6 and
+// 4), nc of every nr (16, 8 and 4).
 const (
 	kc = 256
 	mc = 96
 	nc = 2048
 )
 
-// forceGo selects the Go micro-kernel even where the assembly one runs; tests
-// set it to cover both paths on one machine.
-var forceGo = false
+// forceGo selects the Go micro-kernel even where the assembly ones run, and
+// force256 the AVX2 kernel where the AVX-512 one runs; tests set them to
+// cover every path on one machine.
+var forceGo, force256 = false, false
 
 // workspace holds one call's packed panels; pool recycles them so that a
 // warmed-up Gemm allocates nothing and concurrent calls never share one.
 type workspace struct {
 	a, b []float64
-	tile [6 * 8]float64
+	tile [6 * 16]float64
 }
 
 var pool = sync.Pool{New: func() any { return new(workspace) }}
@@ -69,8 +70,11 @@ func Gemm(transA, transB bool, m, n, k int, a []float64, lda int, b []float64, l
 		return
 	}
 	kern := &asmKernel
-	if !haveAsm || forceGo {
+	switch {
+	case !haveAsm || forceGo:
 		kern = &goKernel
+	case have512 && !force256:
+		kern = &asm512Kernel
 	}
 	gemmBlocked(kern, transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc)
 }
@@ -173,6 +177,9 @@ func gemmBlocked(kern *kernel, transA, transB bool, m, n, k int, a []float64, ld
 					run, width := kern.run, nr
 					if kern.runNarrow != nil && cols <= nr/2 {
 						run, width = kern.runNarrow, nr/2
+					}
+					if kern.runQuarter != nil && cols <= nr/4 {
+						run, width = kern.runQuarter, nr/4
 					}
 					for ir := 0; ir < mb; ir += mr {
 						rows := min(mr, mb-ir)

@@ -8,16 +8,18 @@ type microFunc func(k int, a []float64, rsa, csa int, b []float64, rsb int, c []
 
 // kernel is a register-blocked micro-kernel of mr×nr tiles. Unless strided,
 // run accepts only packed panels: rsa = 1, csa = mr, rsb = nr. runNarrow, if
-// set, computes only the first nr/2 columns (for a narrow last panel).
+// set, computes only the first nr/2 columns (for a narrow last panel), and
+// runQuarter, if set, only the first nr/4.
 // fused says that the kernel updates C as fma(beta, C, T) rather than
 // beta·C + T; the scalar edge path follows it, so an entry gets the same
 // arithmetic wherever its tile lies.
 type kernel struct {
-	mr, nr    int
-	strided   bool
-	run       microFunc
-	runNarrow microFunc
-	fused     bool
+	mr, nr     int
+	strided    bool
+	run        microFunc
+	runNarrow  microFunc
+	runQuarter microFunc
+	fused      bool
 }
 
 // goKernel is the portable 4×4 micro-kernel: sixteen scalar accumulators, one

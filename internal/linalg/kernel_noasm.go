@@ -3,8 +3,14 @@
 package linalg
 
 // haveAsm is false: this build has no assembly micro-kernel.
-const haveAsm = false
+const (
+	haveAsm = false
+	have512 = false
+)
 
 // asmKernel is never selected in this build (haveAsm is false); it aliases the
 // Go kernel so that the dispatch code is the same on every architecture.
 var asmKernel = goKernel
+
+// asm512Kernel likewise aliases the Go kernel.
+var asm512Kernel = goKernel
