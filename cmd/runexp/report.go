@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 
 	"github.com/flowbench/flowbench/pkg/experiment"
 	"github.com/flowbench/flowbench/pkg/report"
@@ -74,12 +75,31 @@ func writeReport(dir string, f *experiment.File, recs []results.Run, prov runner
 	if title == "" {
 		title = s.Name
 	}
+	// The records come in plan order (methods, stages, solvers in spec
+	// order), so first appearance gives each axis its spec order; axes of
+	// numbers (seeds, step counts, tolerances) are left to sort
+	// numerically.
 	var axes []string
+	order := map[string][]string{}
+	numeric := map[string]bool{}
 	for _, r := range recs {
 		for _, p := range r.Params {
-			if !slices.Contains(axes, p.Key) && !slices.Contains(runner.DescriptiveParams, p.Key) {
-				axes = append(axes, p.Key)
+			if slices.Contains(runner.DescriptiveParams, p.Key) {
+				continue
 			}
+			if !slices.Contains(axes, p.Key) {
+				axes, numeric[p.Key] = append(axes, p.Key), true
+			}
+			if !slices.Contains(order[p.Key], p.Value) {
+				order[p.Key] = append(order[p.Key], p.Value)
+				_, err := strconv.ParseFloat(p.Value, 64)
+				numeric[p.Key] = numeric[p.Key] && err == nil
+			}
+		}
+	}
+	for a, num := range numeric {
+		if num {
+			delete(order, a)
 		}
 	}
 	var figs []report.Figure
@@ -101,8 +121,9 @@ func writeReport(dir string, f *experiment.File, recs []results.Run, prov runner
 		{Key: "go", Value: prov.GoVersion},
 		{Key: "platform", Value: prov.GOOS + "/" + prov.GOARCH},
 	}
+	var deps []report.KV
 	for _, d := range prov.Deps {
-		kv = append(kv, report.KV{Key: d.Path, Value: d.Version})
+		deps = append(deps, report.KV{Key: d.Path, Value: d.Version})
 	}
 	if pub != nil && len(s.Report.Compare) > 0 {
 		kept := *pub
@@ -115,14 +136,16 @@ func writeReport(dir string, f *experiment.File, recs []results.Run, prov runner
 		pub = &kept
 	}
 	return report.Write(dir, report.Input{
-		Published:   pub,
-		Title:       title,
-		Description: s.Description,
-		SpecYAML:    string(f.Effective()),
-		Provenance:  kv,
-		Axes:        axes,
-		Runs:        recs,
-		Options:     report.Options{Figures: figs},
+		Published:    pub,
+		Title:        title,
+		Description:  s.Description,
+		SpecYAML:     string(f.Effective()),
+		Provenance:   kv,
+		Dependencies: deps,
+		Axes:         axes,
+		Order:        order,
+		Runs:         recs,
+		Options:      report.Options{Figures: figs},
 	})
 }
 

@@ -198,7 +198,7 @@ func TestComparisonSection(t *testing.T) {
 			t.Errorf("report.md lacks %q:\n%s", want, md)
 		}
 	}
-	if strings.Index(md, "## Comparison") > strings.Index(md, "## Results") {
+	if strings.Index(md, "## Comparison") > strings.Index(md, "## Detailed results") {
 		t.Error("the comparison should come before the results tables")
 	}
 	in.Published = nil

@@ -31,21 +31,41 @@
 //
 // # report.md
 //
-// Title, description, what was run (run counts, the effective spec in a
-// collapsible <details> block, the provenance table), then one table per
-// (metric, kind): rows are the non-seed axes other than the column axes
-// (method × solver × steps, say), columns are the datasets (Options.Columns
-// overrides; without a dataset axis the evaluation setting solver · steps).
-// Then, when there is a steps axis, the quality-against-NFE tables: per
-// dataset, rows method × solver, columns the step counts, each cell the
-// quality metric (sw2, else w2, else mmd; Options.QualityMetric overrides)
-// with the mean NFE. Then the figures, the failed runs, the warnings (the
-// runs' own, failed seeds, n = 1, unreadable files) and the runs.csv layout.
-// Tables are GitHub Markdown rendered by tablewriter. Parameter values sort
-// numerically when both are numbers, else as strings; nothing depends on map
-// order or the order of Input.Runs, and nothing carries a time stamp beyond
-// the provenance given, so the same records give byte-identical report.md
-// and runs.csv (and, with the same gonum/plot, identical PNGs).
+// Title and description, a line counting the failed runs if any, then the
+// results, then how they were obtained:
+//
+//   - Comparison with the published results (below), when given.
+//   - Summary: per dataset, the quality metric (sw2, else w2, else mmd;
+//     Options.QualityMetric overrides) with rows the non-seed axes other
+//     than the dataset and the evaluation setting (method × stage, say) and
+//     columns the evaluation setting: solver × steps × rtol × atol
+//     (EvalAxes), so an adaptive solver, which has tolerances and no step
+//     count, is one more column ("dopri5 rtol=1e-05"); its cells add the
+//     mean NFE. Best mean per column bold.
+//   - Training: per dataset, rows the trained models (method × stage),
+//     columns the training metrics (final_loss, train_seconds, train_nfe,
+//     parameters, train_nll, peak_tape_bytes first, then any other; the
+//     runner's wall_seconds left out beside train_seconds).
+//   - Figures.
+//   - Detailed results: one collapsible <details> block per (metric,
+//     kind) laid out like the summary (training metrics: columns the
+//     datasets; Options.Columns overrides both). Wall times ("*_seconds")
+//     are tabulated for training runs only; the others are in runs.csv.
+//   - What was run: run counts, axes, the effective spec and the
+//     dependency versions in collapsible blocks, the provenance table.
+//   - Failed runs, warnings (the runs' own, failed seeds, n = 1,
+//     unreadable files) and the runs.csv layout.
+//
+// A column whose means are all equal (the NFE of a fixed-step solver)
+// marks nothing bold. Tables are GitHub Markdown rendered by tablewriter.
+//
+// Order: rows, columns, panels and legend entries follow Input.Order, the
+// spec's order of each axis's values (methods, stages, solvers); values it
+// does not list follow, numerically when both are numbers (step counts,
+// tolerances, seeds), else as strings. Nothing depends on map order or the
+// order of Input.Runs, and nothing carries a time stamp beyond the
+// provenance given, so the same records give byte-identical report.md and
+// runs.csv (and, with the same gonum/plot, identical PNGs).
 //
 // # Comparison with published results
 //
@@ -91,12 +111,16 @@
 // One file per figure kind and dataset, figures/<kind>_<dataset>.png:
 //
 //   - samples: scatter grid, rows the methods (the non-seed axes other than
-//     dataset, solver, steps), columns solver × steps, samples (role
+//     dataset and the evaluation setting), columns the evaluation setting
+//     (solver × steps × rtol × atol), at most 7 columns per file: a wider
+//     grid is split into figures/samples_<dataset>_<k>.png, keeping a
+//     solver's columns together when they fit; samples (role
 //     "samples", an n×d .npy, first two coordinates) in blue over the test
 //     set (role "testset") in grey, at most Options.MaxScatterPoints (2000)
 //     of each, taken as every k-th row; the axes are the test set's box
 //     widened by 10%. The lowest seed of each cell stands for it.
-//   - trajectories: the same grid, drawing Options.TrajectoryLines (50) ODE
+//   - trajectories: the same grids, all panels on one box (the test set's
+//     and every trajectory's), drawing Options.TrajectoryLines (50) ODE
 //     paths from t = 0 to t = 1. A "trajectories" file holds K time points
 //     of n points in d dimensions as a 2-D .npy of K·n rows and d columns:
 //     row k·n + i is point i at time index k. K is the run's param
@@ -121,7 +145,7 @@
 //     dashed line at the true NLL of the scored points, from nll_true or
 //     else nll − nll_gap, averaged.
 //
-// Figures are small (96 dpi, panels of 1.3–2.1 inches) so a committed
+// Figures are small (96 dpi, scatter panels of 1.3–1.7 inches) so a committed
 // report stays within a few MB. A file that is missing or malformed skips
 // its panel with a warning; it does not fail the report. Write overwrites
 // the files it produces and leaves any other file in figures/ alone.

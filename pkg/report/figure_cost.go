@@ -137,7 +137,7 @@ func (fw *figureWriter) trainingCost(ds string) error {
 			for _, r := range withQ {
 				rows = append(rows, values(r, axes))
 			}
-			for _, sr := range uniqueTuples(rows) {
+			for _, sr := range fw.b.order.uniqueTuples(axes, rows) {
 				var xy plotter.XYs
 				ci, si := 0, 0
 				for _, r := range withQ {

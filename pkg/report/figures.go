@@ -114,8 +114,8 @@ type panelSet struct {
 }
 
 // panels picks the successful runs of dataset ds that have a file of the
-// given role: rows are the non-seed axes other than dataset, solver and
-// steps; columns are solver × steps. The first run of a cell in report
+// given role: rows are the non-seed axes other than dataset and the
+// evaluation setting; columns are the evaluation setting (EvalAxes). The first run of a cell in report
 // order (the lowest seed) stands for it.
 func (fw *figureWriter) panels(ds, role string) *panelSet {
 	var runs []*results.Run
@@ -133,8 +133,8 @@ func (fw *figureWriter) panels(ds, role string) *panelSet {
 		return nil
 	}
 	ps := &panelSet{runs: map[string]*results.Run{}}
-	ps.colAxes = present(runs, []string{SolverAxis, StepsAxis})
-	ps.rowAxes = present(runs, without(nonSeedAxes(fw.b.in.Axes), DatasetAxis, SolverAxis, StepsAxis))
+	ps.colAxes = present(runs, fw.b.evalAxes())
+	ps.rowAxes = present(runs, without(nonSeedAxes(fw.b.in.Axes), append([]string{DatasetAxis}, EvalAxes...)...))
 	var rows, cols [][]string
 	for _, r := range runs {
 		row, col := values(r, ps.rowAxes), values(r, ps.colAxes)
@@ -145,11 +145,74 @@ func (fw *figureWriter) panels(ds, role string) *panelSet {
 		ps.runs[k] = r
 		rows, cols = append(rows, row), append(cols, col)
 	}
-	ps.rows, ps.cols = uniqueTuples(rows), uniqueTuples(cols)
+	ps.rows, ps.cols = fw.b.order.uniqueTuples(ps.rowAxes, rows), fw.b.order.uniqueTuples(ps.colAxes, cols)
 	return ps
 }
 
 func (ps *panelSet) at(row, col []string) *results.Run { return ps.runs[cellKey(row, col)] }
+
+// maxGridCols is the most columns of one scatter grid: wider grids are
+// split (see panelSet.split) so a figure stays legible at the width
+// GitHub shows it.
+const maxGridCols = 7
+
+// split cuts ps into grids of at most maxCols columns without cutting a
+// solver's columns apart unless it alone has more: consecutive solvers
+// share a grid while they fit. A single grid is ps itself.
+func (ps *panelSet) split(maxCols int) []*panelSet {
+	if len(ps.cols) <= maxCols {
+		return []*panelSet{ps}
+	}
+	si := slices.Index(ps.colAxes, SolverAxis)
+	// groups of consecutive columns with one solver (one group without a
+	// solver axis), each cut into pieces of at most maxCols.
+	var groups [][][]string
+	for _, c := range ps.cols {
+		n := len(groups)
+		if n > 0 && len(groups[n-1]) < maxCols && (si < 0 || groups[n-1][0][si] == c[si]) {
+			groups[n-1] = append(groups[n-1], c)
+		} else {
+			groups = append(groups, [][]string{c})
+		}
+	}
+	var out []*panelSet
+	var cur [][]string
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, &panelSet{rowAxes: ps.rowAxes, colAxes: ps.colAxes, rows: ps.rows, cols: cur, runs: ps.runs})
+			cur = nil
+		}
+	}
+	for _, g := range groups {
+		if len(cur)+len(g) > maxCols {
+			flush()
+		}
+		cur = append(cur, g...)
+	}
+	flush()
+	return out
+}
+
+// gridName is the file name and title suffix of part i of n grids:
+// none for a single grid, else "_<i+1>" and the solvers it shows.
+func gridName(ps *panelSet, i, n int) (file, title string) {
+	if n == 1 {
+		return "", ""
+	}
+	var solvers []string
+	if si := slices.Index(ps.colAxes, SolverAxis); si >= 0 {
+		for _, c := range ps.cols {
+			if !slices.Contains(solvers, c[si]) {
+				solvers = append(solvers, c[si])
+			}
+		}
+	}
+	title = fmt.Sprintf(" (%d of %d", i+1, n)
+	if len(solvers) > 0 {
+		title += ": " + strings.Join(solvers, ", ")
+	}
+	return fmt.Sprintf("_%d", i+1), title + ")"
+}
 
 // testset returns the 2-D test set of dataset ds (the first "testset" file
 // of its runs), or nil.
@@ -338,10 +401,11 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 	return plot.DefaultTicks{}.Ticks(lo, hi)
 }
 
-// panelSide sizes the square panels of a grid with cols columns.
+// panelSide sizes the square panels of a grid with cols columns: about
+// 11 inches in all (a page width at 96 dpi), each panel 1.3 to 1.7 inches.
 func panelSide(cols int) vg.Length {
-	side := 14 * vg.Inch / vg.Length(max(cols, 1))
-	return min(max(side, 1.3*vg.Inch), 2.1*vg.Inch)
+	side := 11 * vg.Inch / vg.Length(max(cols, 1))
+	return min(max(side, 1.3*vg.Inch), 1.7*vg.Inch)
 }
 
 // xy2 takes the first two columns of every stride-th row of a rows×cols
@@ -423,21 +487,33 @@ func labelGrid(plots [][]*plot.Plot, ps *panelSet) {
 				continue
 			}
 			if j == 0 {
-				p.Title.Text = label(ps.colAxes, col)
+				p.Title.Text = colLabel(ps.colAxes, col, "")
 			}
 			if i == 0 {
-				p.Y.Label.Text = label(ps.rowAxes, row)
+				p.Y.Label.Text = colLabel(ps.rowAxes, row, "")
 			}
 		}
 	}
 }
 
-// samples draws the sample scatter grid of dataset ds.
+// samples draws the sample scatter grids of dataset ds.
 func (fw *figureWriter) samples(ds string) error {
 	ps := fw.panels(ds, RoleSamples)
 	if ps == nil {
 		return nil
 	}
+	parts := ps.split(maxGridCols)
+	for i, part := range parts {
+		file, title := gridName(part, i, len(parts))
+		if err := fw.samplesGrid(ds, part, file, title); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// samplesGrid draws one sample scatter grid.
+func (fw *figureWriter) samplesGrid(ds string, ps *panelSet, file, title string) error {
 	limit := fw.b.in.Options.maxScatter()
 	test := fw.testset(ds)
 	var box *bounds
@@ -481,7 +557,7 @@ func (fw *figureWriter) samples(ds string) error {
 	}
 	labelGrid(plots, ps)
 	side := panelSide(len(ps.cols))
-	png, _, err := fw.save(&figure{plots: plots, panelW: side, panelH: side, name: fileName("samples", ds)})
+	png, _, err := fw.save(&figure{plots: plots, panelW: side, panelH: side, name: fileName("samples", ds) + file})
 	if err != nil {
 		return err
 	}
@@ -490,7 +566,7 @@ func (fw *figureWriter) samples(ds string) error {
 	if dropped > 0 {
 		caption += fmt.Sprintf(" %d drawn samples fell outside the test set's box and are not shown.", dropped)
 	}
-	fw.b.figures = append(fw.b.figures, figureRef{title: "Samples" + dsTitle(ds), caption: caption, png: png})
+	fw.b.figures = append(fw.b.figures, figureRef{title: "Samples" + dsTitle(ds) + title, caption: caption, png: png})
 	return nil
 }
 
@@ -520,15 +596,58 @@ func axesPhrase(axes []string) string {
 	return strings.Join(axes, " × ")
 }
 
+// trajectoryBox is the box every trajectory panel of a dataset shares:
+// the union of the test set's box and of every readable trajectories
+// file's box (all of them, not only those of one split grid), nil when
+// there is none.
+func (fw *figureWriter) trajectoryBox(ps *panelSet, test *npyData) *bounds {
+	var boxes []*bounds
+	if test != nil {
+		boxes = append(boxes, boundsOf(test.data, test.rows, test.cols))
+	}
+	for _, r := range ps.runs {
+		path, _ := fileOf(r, RoleTrajectories)
+		if d := fw.load(path); d.err == nil && d.cols >= 2 && d.rows > 0 {
+			boxes = append(boxes, boundsOf(d.data, d.rows, d.cols))
+		}
+	}
+	var u *bounds
+	for _, b := range boxes {
+		switch {
+		case b == nil:
+		case u == nil:
+			c := *b
+			u = &c
+		default:
+			u.xmin, u.xmax = min(u.xmin, b.xmin), max(u.xmax, b.xmax)
+			u.ymin, u.ymax = min(u.ymin, b.ymin), max(u.ymax, b.ymax)
+		}
+	}
+	return u
+}
+
 // trajectories draws a few ODE paths per run of dataset ds.
 func (fw *figureWriter) trajectories(ds string) error {
 	ps := fw.panels(ds, RoleTrajectories)
 	if ps == nil {
 		return nil
 	}
+	parts := ps.split(maxGridCols)
+	for i, part := range parts {
+		file, title := gridName(part, i, len(parts))
+		if err := fw.trajectoryGrid(ds, part, file, title); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// trajectoryGrid draws one grid of trajectory panels.
+func (fw *figureWriter) trajectoryGrid(ds string, ps *panelSet, file, title string) error {
 	lines := fw.b.in.Options.trajLines()
 	limit := fw.b.in.Options.maxScatter()
 	test := fw.testset(ds)
+	box := fw.trajectoryBox(ps, test)
 	plots := make([][]*plot.Plot, len(ps.rows))
 	for j, row := range ps.rows {
 		plots[j] = make([]*plot.Plot, len(ps.cols))
@@ -575,7 +694,7 @@ func (fw *figureWriter) trajectories(ds string) error {
 				ends = append(ends, path[K-1])
 			}
 			p.Add(scatter(starts, startColor, 1), scatter(ends, endColor, 1.2))
-			if box := boundsOf(d.data, d.rows, d.cols); box != nil {
+			if box != nil {
 				box.apply(p)
 			}
 			plots[j][i] = p
@@ -586,13 +705,13 @@ func (fw *figureWriter) trajectories(ds string) error {
 	}
 	labelGrid(plots, ps)
 	side := panelSide(len(ps.cols))
-	png, _, err := fw.save(&figure{plots: plots, panelW: side, panelH: side, name: fileName("trajectories", ds)})
+	png, _, err := fw.save(&figure{plots: plots, panelW: side, panelH: side, name: fileName("trajectories", ds) + file})
 	if err != nil {
 		return err
 	}
 	caption := fmt.Sprintf("ODE trajectories of %d points from t = 0 (dark grey dots) to t = 1 (red dots) over the test set (light grey); rows %s, columns %s. Each trajectories file holds K time points × n points × d stacked as K·n rows of d (row k·n + i is point i at time index k), K given by the run's param `%s`.",
 		lines, axesPhrase(ps.rowAxes), axesPhrase(ps.colAxes), ParamTrajectoryTimes)
-	fw.b.figures = append(fw.b.figures, figureRef{title: "Trajectories" + dsTitle(ds), caption: caption, png: png})
+	fw.b.figures = append(fw.b.figures, figureRef{title: "Trajectories" + dsTitle(ds) + title, caption: caption, png: png})
 	return nil
 }
 
@@ -733,7 +852,7 @@ func (fw *figureWriter) nfeCurves(ds string) error {
 		var ss []series
 		for _, r := range g.rows {
 			ci, di := style(r)
-			s := series{name: label(rowAxes, r), colorIdx: ci, dashIdx: di, withPoints: true}
+			s := series{name: colLabel(rowAxes, r, "all"), colorIdx: ci, dashIdx: di, withPoints: true}
 			type pt struct{ x, y, lo, hi float64 }
 			var pts []pt
 			for _, col := range g.cols {

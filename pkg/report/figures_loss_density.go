@@ -38,7 +38,7 @@ func (fw *figureWriter) lossCurves(ds string) error {
 		}
 		groups[k] = append(groups[k], r)
 	}
-	rows = uniqueTuples(rows)
+	rows = fw.b.order.uniqueTuples(rowAxes, rows)
 	colors, dashes := seriesStyles(rows)
 	var ss []series
 	for ri, row := range rows {
@@ -53,7 +53,7 @@ func (fw *figureWriter) lossCurves(ds string) error {
 			length = max(length, len(r.Curve))
 		}
 		stride := max(1, (length+maxCurvePoints-1)/maxCurvePoints)
-		s := series{name: label(rowAxes, row), colorIdx: colors[ri], dashIdx: dashes[ri]}
+		s := series{name: colLabel(rowAxes, row, "all"), colorIdx: colors[ri], dashIdx: dashes[ri]}
 		xs := make([]float64, 0, len(runs))
 		for i := 0; i < length; i += stride {
 			xs = xs[:0]

@@ -207,21 +207,31 @@ func fxInput(store string, runs []results.Run) Input {
 		Description: "Two methods on two toy data sets, with made-up metric values.",
 		SpecYAML:    "name: synthetic\nmethods: [ot, cfm]\ndatasets: [moons, 8gaussians]\nseeds: [1, 2, 3]\n",
 		Provenance:  []KV{{"commit", "0123abcd"}, {"go", "go1.26"}},
-		Axes:        fxAxes,
-		Metrics:     []string{"sw2", "w2", "nfe", "loss_final"},
-		Runs:        runs,
-		StoreDir:    store,
-		Options:     Options{Welch: true, SVG: true},
+		// A made-up dependency list, shown in a collapsible block.
+		Dependencies: []KV{{"gonum.org/v1/gonum", "v0.17.0"}, {"gonum.org/v1/plot", "v0.17.0"}},
+		Axes:         fxAxes,
+		// Spec order, unlike the alphabetical: ot before cfm, moons
+		// before 8gaussians.
+		Order:    map[string][]string{"method": fxMethods, "dataset": fxDatasets, "solver": fxSolvers},
+		Metrics:  []string{"sw2", "w2", "nfe", "loss_final"},
+		Runs:     runs,
+		StoreDir: store,
+		Options:  Options{Welch: true, SVG: true},
 	}
 }
 
 // mdTable returns the header and rows of the first Markdown table after
-// the line that starts with heading.
-func mdTable(t *testing.T, md, heading string) (header []string, rows [][]string) {
+// the line that starts with heading, and after each of the lines starting
+// with more that follow it in turn (a dataset's table inside a section).
+func mdTable(t *testing.T, md, heading string, more ...string) (header []string, rows [][]string) {
 	t.Helper()
-	i := strings.Index(md, "\n"+heading)
-	if i < 0 {
-		t.Fatalf("heading %q not in report", heading)
+	i := -1
+	for _, h := range append([]string{heading}, more...) {
+		j := strings.Index(md[i+1:], "\n"+h)
+		if j < 0 {
+			t.Fatalf("line %q not in report (after %q)", h, heading)
+		}
+		i += 1 + j
 	}
 	var lines []string
 	for _, l := range strings.Split(md[i+1:], "\n")[1:] {

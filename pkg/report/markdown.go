@@ -53,16 +53,20 @@ type figureRef struct {
 
 // builder gathers the sections of report.md.
 type builder struct {
-	in      *Input
-	runs    []results.Run // sorted
-	warn    warnList
-	results strings.Builder // metric tables
-	quality strings.Builder // quality-against-NFE tables
-	figures []figureRef
+	in       *Input
+	order    valueOrder
+	runs     []results.Run // sorted
+	warn     warnList
+	summary  strings.Builder // the quality metric by evaluation setting
+	training strings.Builder // the training metrics
+	details  strings.Builder // one collapsible table per (metric, kind)
+	// secondsLeft lists the kinds whose wall times are left to runs.csv.
+	secondsLeft []string
+	figures     []figureRef
 }
 
 func newBuilder(in *Input, runs []results.Run) *builder {
-	b := &builder{in: in, runs: runs}
+	b := &builder{in: in, order: valueOrder(in.Order), runs: runs}
 	for i := range runs {
 		for _, w := range runs[i].Warnings {
 			b.warn.add(runLabel(&runs[i], in.Axes), w, "")
@@ -111,19 +115,50 @@ func (b *builder) metricNames() []string {
 	return out
 }
 
-// columnAxes returns the axes forming table columns (see Options.Columns).
-func (b *builder) columnAxes() []string {
-	if b.in.Options.Columns != nil {
-		return b.in.Options.Columns
+// layout returns how the runs of one table are laid out (see
+// Options.Columns): the axes splitting them into one table per value
+// (the dataset, when the evaluation setting forms the columns), the row
+// axes and the column axes, each kept only when some run has it.
+func (b *builder) layout(runs []*results.Run) (split, rows, cols []string) {
+	rest := nonSeedAxes(b.in.Axes)
+	if c := b.in.Options.Columns; c != nil {
+		cols = present(runs, c)
+		return nil, present(runs, without(rest, cols...)), cols
 	}
-	if slices.Contains(b.in.Axes, DatasetAxis) {
-		return []string{DatasetAxis}
+	if cols = present(runs, b.evalAxes()); len(cols) > 0 {
+		split = present(runs, []string{DatasetAxis})
+		return split, present(runs, without(rest, append(slices.Clone(cols), split...)...)), cols
 	}
+	cols = present(runs, []string{DatasetAxis})
+	return nil, present(runs, without(rest, cols...)), cols
+}
+
+// evalAxes returns the axes of the evaluation setting among Input.Axes.
+func (b *builder) evalAxes() []string {
 	var out []string
-	for _, a := range []string{SolverAxis, StepsAxis} {
+	for _, a := range EvalAxes {
 		if slices.Contains(b.in.Axes, a) {
 			out = append(out, a)
 		}
+	}
+	return out
+}
+
+// part is the runs of one table of a split (name is the split value, ""
+// when there is no split).
+type part struct {
+	name string
+	runs []*results.Run
+}
+
+// splitRuns splits runs by their dataset when split names it.
+func (b *builder) splitRuns(runs []*results.Run, split []string) []part {
+	if !slices.Contains(split, DatasetAxis) {
+		return []part{{"", runs}}
+	}
+	var out []part
+	for _, ds := range b.datasets(runs) {
+		out = append(out, part{ds, filterDataset(runs, ds)})
 	}
 	return out
 }
@@ -168,15 +203,22 @@ func (b *builder) failedSeeds() {
 	}
 }
 
-// tables fills the metric tables and the quality-against-NFE tables.
+// tables fills the summary, training and detailed tables.
 func (b *builder) tables() {
-	colAxes := b.columnAxes()
+	b.summaryTables()
+	b.trainingTables()
+	b.detailTables()
+}
+
+// detailTables writes one collapsible block per (metric, kind). Wall times
+// ("*_seconds") are tabulated for training runs only; the others' are in
+// runs.csv.
+func (b *builder) detailTables() {
 	for _, m := range b.metricNames() {
 		found := false
 		for _, kind := range b.kinds() {
-			runs := b.okRuns(kind)
 			var with []*results.Run
-			for _, r := range runs {
+			for _, r := range b.okRuns(kind) {
 				if _, ok := r.Metric(m); ok {
 					with = append(with, r)
 				}
@@ -185,32 +227,42 @@ func (b *builder) tables() {
 				continue
 			}
 			found = true
-			cols := present(with, colAxes)
-			rows := present(with, without(nonSeedAxes(b.in.Axes), cols...))
-			g := b.aggregate(kind, m, with, rows, cols)
+			if isSeconds(m) && kind != "train" {
+				if !slices.Contains(b.secondsLeft, kind) {
+					b.secondsLeft = append(b.secondsLeft, kind)
+				}
+				continue
+			}
+			split, rows, cols := b.layout(with)
 			dir := b.in.Options.direction(m)
-			fmt.Fprintf(&b.results, "### `%s` — %s runs (%s)\n\n", m, kind, dir)
-			b.results.WriteString(b.renderGrid(g, dir, nil))
-			b.results.WriteString("\n")
-			if b.in.Options.Welch {
-				if lines := b.welchLines(g, dir); len(lines) > 0 {
-					b.results.WriteString("Welch's t test, best vs second best:\n\n")
-					for _, l := range lines {
-						b.results.WriteString("- " + l + "\n")
+			fmt.Fprintf(&b.details, "<details>\n<summary><code>%s</code> — %s runs (%s)</summary>\n\n", m, kind, dir)
+			for _, pt := range b.splitRuns(with, split) {
+				if pt.name != "" {
+					fmt.Fprintf(&b.details, "Dataset `%s`:\n\n", pt.name)
+				}
+				g := b.aggregate(kind, m, pt.runs, rows, cols)
+				b.details.WriteString(b.renderGrid(g, dir, nil))
+				b.details.WriteString("\n")
+				if b.in.Options.Welch {
+					if lines := b.welchLines(g, dir); len(lines) > 0 {
+						b.details.WriteString("Welch's t test, best vs second best:\n\n")
+						for _, l := range lines {
+							b.details.WriteString("- " + l + "\n")
+						}
+						b.details.WriteString("\n")
 					}
-					b.results.WriteString("\n")
 				}
 			}
+			b.details.WriteString("</details>\n\n")
 		}
 		if !found {
 			b.warn.add("", fmt.Sprintf("metric %q is listed but no successful run has it", m), "")
 		}
 	}
-	b.qualityTables()
 }
 
-// qualityMetric returns the metric of the quality-against-NFE tables, or
-// "" when the evaluation runs have none.
+// qualityMetric returns the metric of the summary tables, or "" when the
+// evaluation runs have none.
 func (b *builder) qualityMetric(evals []*results.Run) string {
 	cands := []string{"sw2", "w2", "mmd"}
 	if q := b.in.Options.QualityMetric; q != "" {
@@ -226,37 +278,126 @@ func (b *builder) qualityMetric(evals []*results.Run) string {
 	return ""
 }
 
-// qualityTables tabulates, per dataset, the quality metric against the
-// step count, each cell with its mean NFE.
-func (b *builder) qualityTables() {
-	if !slices.Contains(b.in.Axes, StepsAxis) {
-		return
-	}
+// summaryTables tabulates, per dataset, the quality metric of every row
+// (method × stage × …) under every evaluation setting; a cell whose runs
+// have no step count (an adaptive solver) adds its mean NFE.
+func (b *builder) summaryTables() {
 	evals := b.okRuns("eval")
 	q := b.qualityMetric(evals)
 	if q == "" {
 		return
 	}
+	var with []*results.Run
+	for _, r := range evals {
+		if _, ok := r.Metric(q); ok {
+			with = append(with, r)
+		}
+	}
 	dir := b.in.Options.direction(q)
-	for _, ds := range b.datasets(evals) {
-		runs := filterDataset(evals, ds)
-		rows := present(runs, without(nonSeedAxes(b.in.Axes), DatasetAxis, StepsAxis))
-		cols := []string{StepsAxis}
-		g := b.aggregate("eval", q, runs, rows, cols)
-		nfe := b.aggregate("eval", NFEMetric, runs, rows, cols)
+	split, rows, cols := b.layout(with)
+	steps := func(row, col []string) string {
+		if i := slices.Index(cols, StepsAxis); i >= 0 {
+			return col[i]
+		}
+		if i := slices.Index(rows, StepsAxis); i >= 0 {
+			return row[i]
+		}
+		return ""
+	}
+	fmt.Fprintf(&b.summary, "Sample quality `%s` (%s) of each %s (rows) under each evaluation setting (columns: %s; an adaptive solver's cells add their mean number of function evaluations, NFE). A cell is mean ± half-width of the 95%% confidence interval (Student's t) over seeds, then the number of seeds n; bold marks the best mean of each column. The other metrics are under [Detailed results](#detailed-results).\n\n",
+		q, dir, orAll(axesPhrase(rows)), settingPhrase(cols))
+	for _, pt := range b.splitRuns(with, split) {
+		g := b.aggregate("eval", q, pt.runs, rows, cols)
+		nfe := b.aggregate("eval", NFEMetric, pt.runs, rows, cols)
 		extra := func(row, col []string) string {
+			if steps(row, col) != "" {
+				return ""
+			}
 			if c := nfe.at(row, col); c != nil {
-				return " · NFE " + trimG(c.sum.Mean, 4)
+				return " · NFE " + trimG(c.sum.Mean, 3)
 			}
 			return ""
 		}
-		title := "all runs"
-		if ds != "" {
-			title = "dataset `" + ds + "`"
+		if pt.name != "" {
+			fmt.Fprintf(&b.summary, "### `%s`\n\n", pt.name)
 		}
-		fmt.Fprintf(&b.quality, "### %s — `%s` (%s) by steps, with mean NFE\n\n", title, q, dir)
-		b.quality.WriteString(b.renderGrid(g, dir, extra))
-		b.quality.WriteString("\n")
+		b.summary.WriteString(b.renderGrid(g, dir, extra))
+		b.summary.WriteString("\n")
+	}
+}
+
+// settingPhrase says what the columns of the summary are.
+func settingPhrase(cols []string) string {
+	if len(cols) > 0 && !slices.ContainsFunc(cols, func(a string) bool { return !slices.Contains(EvalAxes, a) }) {
+		return "the solver with its step count, or its tolerances when it is adaptive"
+	}
+	return orAll(axesPhrase(cols))
+}
+
+func orAll(s string) string {
+	if s == "(none)" {
+		return "all runs"
+	}
+	return s
+}
+
+// trainingFirst are the training metrics that lead the training table, in
+// this order; the others follow in order of first appearance.
+var trainingFirst = []string{"final_loss", "train_seconds", "train_nfe", "parameters", "train_nll", "peak_tape_bytes"}
+
+// trainingMetrics returns the metrics of the training table: those of the
+// training runs (of Input.Metrics when set), trainingFirst first, without
+// the runner's wall_seconds when train_seconds is there.
+func (b *builder) trainingMetrics(trains []*results.Run) []string {
+	var have []string
+	for _, r := range trains {
+		for _, m := range r.Metrics {
+			if !slices.Contains(have, m.Name) && (b.in.Metrics == nil || slices.Contains(b.in.Metrics, m.Name)) {
+				have = append(have, m.Name)
+			}
+		}
+	}
+	var out []string
+	for _, m := range trainingFirst {
+		if slices.Contains(have, m) {
+			out = append(out, m)
+		}
+	}
+	for _, m := range have {
+		if slices.Contains(out, m) || m == "wall_seconds" && slices.Contains(have, "train_seconds") {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// trainingTables tabulates, per dataset, the training metrics (columns)
+// of every trained model (rows: method × stage × …).
+func (b *builder) trainingTables() {
+	trains := b.okRuns("train")
+	ms := b.trainingMetrics(trains)
+	if len(ms) == 0 {
+		return
+	}
+	split := present(trains, []string{DatasetAxis})
+	rows := present(trains, without(nonSeedAxes(b.in.Axes), DatasetAxis))
+	var dirs []string
+	for _, m := range ms {
+		dirs = append(dirs, fmt.Sprintf("`%s` %s", m, b.in.Options.direction(m)))
+	}
+	fmt.Fprintf(&b.training, "The trained models: rows %s, columns the training metrics (%s). Cells as in the summary; bold marks the best mean of a ranked column.\n\n",
+		orAll(axesPhrase(rows)), strings.Join(dirs, ", "))
+	for _, pt := range b.splitRuns(trains, split) {
+		var gs []*grid
+		for _, m := range ms {
+			gs = append(gs, b.aggregate("train", m, pt.runs, rows, nil))
+		}
+		if pt.name != "" {
+			fmt.Fprintf(&b.training, "### `%s`\n\n", pt.name)
+		}
+		b.training.WriteString(b.renderMetricColumns(rows, gs))
+		b.training.WriteString("\n")
 	}
 }
 
@@ -271,7 +412,7 @@ func (b *builder) datasets(runs []*results.Run) []string {
 		ts = append(ts, values(r, []string{DatasetAxis}))
 	}
 	var out []string
-	for _, t := range uniqueTuples(ts) {
+	for _, t := range b.order.uniqueTuples([]string{DatasetAxis}, ts) {
 		out = append(out, t[0])
 	}
 	return out
@@ -303,7 +444,9 @@ func failedStep(r *results.Run) string {
 	return ""
 }
 
-// markdown assembles report.md.
+// markdown assembles report.md: the results first (comparison, summary,
+// training, figures, detailed tables), then what was run and how, the
+// failures and warnings.
 func (b *builder) markdown() []byte {
 	in := b.in
 	var sb strings.Builder
@@ -316,46 +459,28 @@ func (b *builder) markdown() []byte {
 		sb.WriteString(d + "\n\n")
 	}
 
-	sb.WriteString("## What was run\n\n")
 	counts := map[string][2]int{}
+	failed := 0
 	for i := range b.runs {
 		c := counts[b.runs[i].Kind]
 		c[0]++
 		if b.runs[i].Status == "failed" {
 			c[1]++
+			failed++
 		}
 		counts[b.runs[i].Kind] = c
 	}
-	var parts []string
-	for _, k := range b.kinds() {
-		parts = append(parts, fmt.Sprintf("%d %s (%d failed)", counts[k][0], k, counts[k][1]))
-	}
-	fmt.Fprintf(&sb, "Runs: %s. Swept axes, in spec order: %s; `%s` is the replicate axis the statistics aggregate over.\n\n",
-		strings.Join(parts, ", "), codeList(in.Axes), SeedAxis)
-	if spec := strings.TrimRight(in.SpecYAML, "\n"); spec != "" {
-		sb.WriteString("<details>\n<summary>Effective spec (YAML)</summary>\n\n```yaml\n" + spec + "\n```\n\n</details>\n\n")
-	}
-	if len(in.Provenance) > 0 {
-		var rows [][]string
-		for _, kv := range in.Provenance {
-			rows = append(rows, []string{kv.Key, kv.Value})
-		}
-		sb.WriteString("Provenance:\n\n" + markdownTable([]string{"key", "value"}, rows, 2) + "\n")
+	if failed > 0 {
+		fmt.Fprintf(&sb, "**%d of %d runs failed**: they are left out of the statistics and listed under [Failed runs](#failed-runs).\n\n", failed, len(b.runs))
 	}
 
 	sb.WriteString(b.comparison())
 
-	sb.WriteString("## Results\n\n")
-	sb.WriteString("Each cell is mean ± half-width of the 95% confidence interval (Student's t, n − 1 degrees of freedom) over seeds, then the number of seeds n. Bold marks the best mean of each column for metrics with a direction. Failed runs are left out of the statistics (see below).\n\n")
-	if b.results.Len() == 0 {
-		sb.WriteString("No successful run has a metric.\n\n")
+	if b.summary.Len() > 0 {
+		sb.WriteString("## Summary\n\n" + b.summary.String())
 	}
-	sb.WriteString(b.results.String())
-
-	if b.quality.Len() > 0 {
-		sb.WriteString("## Sample quality against NFE\n\n")
-		sb.WriteString("Rows are methods × solvers, columns the step counts; each cell adds the mean number of function evaluations (NFE) of its runs.\n\n")
-		sb.WriteString(b.quality.String())
+	if b.training.Len() > 0 {
+		sb.WriteString("## Training\n\n" + b.training.String())
 	}
 
 	if len(b.figures) > 0 {
@@ -369,17 +494,45 @@ func (b *builder) markdown() []byte {
 		}
 	}
 
-	var failed [][]string
+	sb.WriteString("## Detailed results\n\n")
+	sb.WriteString("One collapsible table per metric and kind of run. Each cell is mean ± half-width of the 95% confidence interval (Student's t, n − 1 degrees of freedom) over seeds, then the number of seeds n. Bold marks the best mean of each column for metrics with a direction. Failed runs are left out of the statistics.")
+	if len(b.secondsLeft) > 0 {
+		fmt.Fprintf(&sb, " Wall times of the %s runs are in `%s` only.", strings.Join(b.secondsLeft, ", "), CSVFile)
+	}
+	sb.WriteString("\n\n")
+	if b.details.Len() == 0 {
+		sb.WriteString("No successful run has a metric.\n\n")
+	}
+	sb.WriteString(b.details.String())
+
+	sb.WriteString("## What was run\n\n")
+	var parts []string
+	for _, k := range b.kinds() {
+		parts = append(parts, fmt.Sprintf("%d %s (%d failed)", counts[k][0], k, counts[k][1]))
+	}
+	fmt.Fprintf(&sb, "Runs: %s. Swept axes, in spec order: %s; `%s` is the replicate axis the statistics aggregate over.\n\n",
+		strings.Join(parts, ", "), codeList(in.Axes), SeedAxis)
+	if spec := strings.TrimRight(in.SpecYAML, "\n"); spec != "" {
+		sb.WriteString("<details>\n<summary>Effective spec (YAML)</summary>\n\n```yaml\n" + spec + "\n```\n\n</details>\n\n")
+	}
+	if len(in.Provenance) > 0 {
+		sb.WriteString("Provenance:\n\n" + kvTable(in.Provenance) + "\n")
+	}
+	if len(in.Dependencies) > 0 {
+		sb.WriteString("<details>\n<summary>Dependency versions</summary>\n\n" + kvTable(in.Dependencies) + "\n</details>\n\n")
+	}
+
+	var failedRows [][]string
 	for i := range b.runs {
 		r := &b.runs[i]
 		if r.Status != "failed" {
 			continue
 		}
-		failed = append(failed, []string{r.Kind, label(in.Axes, values(r, in.Axes)), shortKey(r.Key), failedStep(r), r.Error})
+		failedRows = append(failedRows, []string{r.Kind, label(in.Axes, values(r, in.Axes)), shortKey(r.Key), failedStep(r), r.Error})
 	}
-	if len(failed) > 0 {
+	if len(failedRows) > 0 {
 		sb.WriteString("## Failed runs\n\n")
-		sb.WriteString(markdownTable([]string{"kind", "params", "key", "step", "error"}, failed, 5) + "\n")
+		sb.WriteString(markdownTable([]string{"kind", "params", "key", "step", "error"}, failedRows, 5) + "\n")
 	}
 
 	if len(b.warn.list) > 0 {
@@ -393,6 +546,15 @@ func (b *builder) markdown() []byte {
 	sb.WriteString("## Files\n\n")
 	sb.WriteString("`" + CSVFile + "` holds every run in long form, one row per (run, metric): columns `kind, key, parent`, then every param key, then `metric, value, status, error`, then one column per wall time (metrics named `*_seconds`, repeated on each row of their run). Every column except the `*_seconds` ones is byte-identical across reruns and worker counts. Figures are under `" + FigureDir + "/`.\n")
 	return []byte(sb.String())
+}
+
+// kvTable renders key/value pairs as a two-column table.
+func kvTable(kvs []KV) string {
+	rows := make([][]string, len(kvs))
+	for i, kv := range kvs {
+		rows[i] = []string{kv.Key, kv.Value}
+	}
+	return markdownTable([]string{"key", "value"}, rows, 2)
 }
 
 func codeList(xs []string) string {

@@ -57,6 +57,50 @@ func compareTuples(a, b []string) int {
 	return len(a) - len(b)
 }
 
+// valueOrder is Input.Order: per axis, its values in the order the report
+// lists them.
+type valueOrder map[string][]string
+
+// compare orders two values of one axis: an absent value ("") first, then
+// the values listed for the axis in their listed order, then the others
+// by compareValue (numbers numerically, else as strings).
+func (o valueOrder) compare(axis, a, b string) int {
+	if a == b {
+		return 0
+	}
+	if a == "" || b == "" {
+		return compareValue(a, b)
+	}
+	list := o[axis]
+	ia, ib := slices.Index(list, a), slices.Index(list, b)
+	switch {
+	case ia >= 0 && ib >= 0:
+		return ia - ib
+	case ia >= 0:
+		return -1
+	case ib >= 0:
+		return 1
+	}
+	return compareValue(a, b)
+}
+
+// compareTuples orders tuples of the values of axes element by element.
+func (o valueOrder) compareTuples(axes, a, b []string) int {
+	for i := range min(len(a), len(b), len(axes)) {
+		if c := o.compare(axes[i], a[i], b[i]); c != 0 {
+			return c
+		}
+	}
+	return len(a) - len(b)
+}
+
+// uniqueTuples returns the distinct tuples of the values of axes, sorted.
+func (o valueOrder) uniqueTuples(axes []string, ts [][]string) [][]string {
+	out := slices.Clone(ts)
+	slices.SortFunc(out, func(a, b []string) int { return o.compareTuples(axes, a, b) })
+	return slices.CompactFunc(out, slices.Equal)
+}
+
 // values returns r's values for axes, "" where r lacks one.
 func values(r *results.Run, axes []string) []string {
 	out := make([]string, len(axes))
@@ -66,17 +110,23 @@ func values(r *results.Run, axes []string) []string {
 	return out
 }
 
-// sortRuns returns a copy of runs in the report's deterministic order: by
-// kind (train, pairs, eval), then the axis values in axis order, then every
-// param in the run's own order, then the key, then status and error. The
-// result does not depend on the input order.
+// sortRuns returns a copy of runs in the deterministic order of runs.csv:
+// by kind (train, pairs, eval), then the axis values in axis order, then
+// every param in the run's own order, then the key, then status and error.
+// The result does not depend on the input order.
 func sortRuns(runs []results.Run, axes []string) []results.Run {
+	return valueOrder(nil).sortRuns(runs, axes)
+}
+
+// sortRuns is the package-level sortRuns with the axis values in o's
+// order: the order of report.md's tables, figures and warnings.
+func (o valueOrder) sortRuns(runs []results.Run, axes []string) []results.Run {
 	out := slices.Clone(runs)
 	slices.SortStableFunc(out, func(a, b results.Run) int {
 		if c := compareKind(a.Kind, b.Kind); c != 0 {
 			return c
 		}
-		if c := compareTuples(values(&a, axes), values(&b, axes)); c != 0 {
+		if c := o.compareTuples(axes, values(&a, axes), values(&b, axes)); c != 0 {
 			return c
 		}
 		if c := slices.CompareFunc(a.Params, b.Params, func(x, y results.Param) int {
@@ -96,13 +146,6 @@ func sortRuns(runs []results.Run, axes []string) []results.Run {
 		return strings.Compare(a.Error, b.Error)
 	})
 	return out
-}
-
-// uniqueTuples returns the distinct tuples in sorted order.
-func uniqueTuples(ts [][]string) [][]string {
-	out := slices.Clone(ts)
-	slices.SortFunc(out, compareTuples)
-	return slices.CompactFunc(out, slices.Equal)
 }
 
 func tupleKey(t []string) string { return strings.Join(t, "\x00") }

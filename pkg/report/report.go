@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,12 +23,18 @@ const (
 	DatasetAxis = "dataset"
 	// MethodAxis values colour the lines of the curve figures.
 	MethodAxis = "method"
-	// SolverAxis and StepsAxis form the evaluation setting: the columns of
-	// the sample grids, and (steps) the columns of the quality-against-NFE
-	// tables.
+	// SolverAxis, StepsAxis, RTolAxis and ATolAxis form the evaluation
+	// setting (EvalAxes): the columns of the summary, of the tables of
+	// evaluation metrics and of the sample grids. A fixed-step solver has
+	// a step count, an adaptive one tolerances.
 	SolverAxis = "solver"
 	StepsAxis  = "steps"
+	RTolAxis   = "rtol"
+	ATolAxis   = "atol"
 )
+
+// EvalAxes are the axes of the evaluation setting, in column order.
+var EvalAxes = []string{SolverAxis, StepsAxis, RTolAxis, ATolAxis}
 
 // Names of the files and the folder Write creates inside its directory.
 const (
@@ -73,10 +80,19 @@ type Input struct {
 	SpecYAML string
 	// Provenance is printed as a two-column table, in order.
 	Provenance []KV
+	// Dependencies (module path, version) are printed in a collapsible
+	// block under the provenance table.
+	Dependencies []KV
 	// Axes are the swept parameter keys in spec order. SeedAxis, when
 	// present, is the replicate axis; the others identify a table row,
 	// column or figure panel.
 	Axes []string
+	// Order lists, per axis, its values in the order rows, columns,
+	// panels and legend entries follow (the spec's order of methods,
+	// solvers, stages). Values not listed follow the listed ones, sorted
+	// numerically when both are numbers, else as strings; an axis without
+	// a list sorts that way throughout. runs.csv keeps the sorted order.
+	Order map[string][]string
 	// Metrics are the metrics given a table, in order. Nil means every
 	// metric found in the runs, in order of first appearance.
 	Metrics []string
@@ -112,12 +128,13 @@ type Options struct {
 	TrajectoryLines int
 	// DPI of the PNG figures; 0 means 96.
 	DPI int
-	// Columns are the axes whose values form the columns of the metric
-	// tables. Nil means [DatasetAxis] when it is an axis, otherwise the
-	// evaluation setting [SolverAxis, StepsAxis] (those present).
+	// Columns are the axes whose values form the columns of the summary
+	// and of the detailed metric tables. Nil means the evaluation setting
+	// (EvalAxes, those the runs have), one table per dataset, for runs
+	// that have one, and DatasetAxis for the others (training).
 	Columns []string
-	// QualityMetric is the metric of the quality-against-NFE tables;
-	// empty means the first of sw2, w2, mmd that an evaluation run has.
+	// QualityMetric is the metric of the summary tables; empty means the
+	// first of sw2, w2, mmd that an evaluation run has.
 	QualityMetric string
 	// Directions overrides MetricDirection for the named metrics.
 	Directions map[string]Direction
@@ -172,7 +189,7 @@ func Write(dir string, in Input) error {
 	if store == "" {
 		store = dir
 	}
-	runs := sortRuns(in.Runs, in.Axes)
+	runs := valueOrder(in.Order).sortRuns(in.Runs, in.Axes)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
@@ -212,6 +229,16 @@ func (in *Input) validate() error {
 			return fmt.Errorf("report: axis %q listed twice in Input.Axes", a)
 		}
 		seen[a] = true
+	}
+	for _, a := range slices.Sorted(maps.Keys(in.Order)) {
+		if !seen[a] {
+			return fmt.Errorf("report: Input.Order names %q, which is not an axis (axes: %s)", a, strings.Join(in.Axes, ", "))
+		}
+		for i, v := range in.Order[a] {
+			if slices.Contains(in.Order[a][:i], v) {
+				return fmt.Errorf("report: Input.Order[%q] lists %q twice", a, v)
+			}
+		}
 	}
 	for _, c := range in.Options.Columns {
 		if !seen[c] || c == SeedAxis {

@@ -88,57 +88,80 @@ func decimalsTol(s string) float64 {
 	return 0.5 * math.Pow(10, -float64(len(frac)))
 }
 
+// sw2Tables are the places of the fixture's sw2 tables of one dataset:
+// the summary and the detailed block.
+func sw2Tables(ds string) [][]string {
+	return [][]string{
+		{"## Summary", "### `" + ds + "`"},
+		{"<summary><code>sw2</code> — eval runs", "Dataset `" + ds + "`:"},
+	}
+}
+
+// settingKey turns a row (method) and a column label ("euler 8") of an
+// evaluation table into the key of expectedSW2.
+func settingKey(method, col, ds string) string {
+	solver, steps, _ := strings.Cut(col, " ")
+	return method + "/" + solver + "/" + steps + "/" + ds
+}
+
 func TestTableCells(t *testing.T) {
 	dir, runs := writeFixture(t, 0, nil)
 	md := readFile(t, filepath.Join(dir, ReportFile))
-	header, rows := mdTable(t, md, "### `sw2` — eval runs")
-	if want := []string{"method", "solver", "steps", "8gaussians", "moons"}; !slices.Equal(header, want) {
-		t.Fatalf("header %q, want %q", header, want)
-	}
-	// 2 methods × 2 solvers × 2 step counts.
-	if len(rows) != 8 {
-		t.Fatalf("%d rows, want 8", len(rows))
-	}
 	exp := expectedSW2(runs)
 	checked := 0
-	for _, row := range rows {
-		for ci, ds := range header[3:] {
-			cellText := row[3+ci]
-			m := cellRE.FindStringSubmatch(cellText)
-			if m == nil {
-				t.Fatalf("cell %q does not read mean ± hw (n)", cellText)
+	for _, ds := range fxDatasets {
+		for _, where := range sw2Tables(ds) {
+			header, rows := mdTable(t, md, where[0], where[1:]...)
+			// Columns: the evaluation setting in spec order (Input.Order:
+			// euler before rk4), steps numerically; rows the methods in
+			// spec order (ot before cfm).
+			if want := []string{"method", "euler 2", "euler 8", "rk4 2", "rk4 8"}; !slices.Equal(header, want) {
+				t.Fatalf("%s %s: header %q, want %q", where[0], ds, header, want)
 			}
-			vals := exp[row[0]+"/"+row[1]+"/"+row[2]+"/"+ds]
-			n := len(vals)
-			mean := 0.0
-			for _, v := range vals {
-				mean += v
+			if len(rows) != 2 || rows[0][0] != "ot" || rows[1][0] != "cfm" {
+				t.Fatalf("%s %s: rows %q, want the methods ot, cfm", where[0], ds, rows)
 			}
-			mean /= float64(n)
-			ss := 0.0
-			for _, v := range vals {
-				ss += (v - mean) * (v - mean)
+			for _, row := range rows {
+				for ci, col := range header[1:] {
+					cellText := row[1+ci]
+					m := cellRE.FindStringSubmatch(cellText)
+					if m == nil {
+						t.Fatalf("cell %q does not read mean ± hw (n)", cellText)
+					}
+					vals := exp[settingKey(row[0], col, ds)]
+					n := len(vals)
+					mean := 0.0
+					for _, v := range vals {
+						mean += v
+					}
+					mean /= float64(n)
+					ss := 0.0
+					for _, v := range vals {
+						ss += (v - mean) * (v - mean)
+					}
+					hw := tQuantile975(t, n-1) * math.Sqrt(ss/float64(n-1)) / math.Sqrt(float64(n))
+					gotMean, _ := strconv.ParseFloat(m[2], 64)
+					gotHW, _ := strconv.ParseFloat(m[3], 64)
+					gotN, _ := strconv.Atoi(m[4])
+					if gotN != n {
+						t.Errorf("%s %s %s: n = %d, want %d", row[0], col, ds, gotN, n)
+					}
+					// The printed numbers are rounded: allow half a unit in the
+					// last printed place (plus float slack).
+					if math.Abs(gotMean-mean) > decimalsTol(m[2])+1e-12 {
+						t.Errorf("%s %s %s: mean %s, want %.6g", row[0], col, ds, m[2], mean)
+					}
+					if math.Abs(gotHW-hw) > decimalsTol(m[3])+1e-12 {
+						t.Errorf("%s %s %s: half-width %s, want %.6g", row[0], col, ds, m[3], hw)
+					}
+					checked++
+				}
 			}
-			hw := tQuantile975(t, n-1) * math.Sqrt(ss/float64(n-1)) / math.Sqrt(float64(n))
-			gotMean, _ := strconv.ParseFloat(m[2], 64)
-			gotHW, _ := strconv.ParseFloat(m[3], 64)
-			gotN, _ := strconv.Atoi(m[4])
-			if gotN != n {
-				t.Errorf("%v %s: n = %d, want %d", row[:3], ds, gotN, n)
-			}
-			// The printed numbers are rounded: allow half a unit in the
-			// last printed place (plus float slack).
-			if math.Abs(gotMean-mean) > decimalsTol(m[2])+1e-12 {
-				t.Errorf("%v %s: mean %s, want %.6g", row[:3], ds, m[2], mean)
-			}
-			if math.Abs(gotHW-hw) > decimalsTol(m[3])+1e-12 {
-				t.Errorf("%v %s: half-width %s, want %.6g", row[:3], ds, m[3], hw)
-			}
-			checked++
 		}
 	}
-	if checked != 16 {
-		t.Fatalf("checked %d cells, want 16", checked)
+	// 2 datasets × 2 tables × 2 methods × 4 settings.
+	if checked != 32 {
+		t.Fatalf("checked %d cells, want 32", checked)
 	}
 }
 
@@ -161,39 +184,43 @@ func TestBestMarking(t *testing.T) {
 				}
 			})
 			md := readFile(t, filepath.Join(dir, ReportFile))
-			header, rows := mdTable(t, md, "### `sw2` — eval runs")
 			exp := expectedSW2(runs)
-			mean := func(row []string, ds string) float64 {
-				vals := exp[row[0]+"/"+row[1]+"/"+row[2]+"/"+ds]
+			mean := func(key string) float64 {
+				vals := exp[key]
 				s := 0.0
 				for _, v := range vals {
 					s += v
 				}
 				return s / float64(len(vals))
 			}
-			for ci, ds := range header[3:] {
-				best := math.Inf(1)
-				if c.dir == HigherIsBetter {
-					best = math.Inf(-1)
-				}
-				for _, row := range rows {
-					if v := mean(row, ds); c.dir == HigherIsBetter && v > best || c.dir != HigherIsBetter && v < best {
-						best = v
+			for _, ds := range fxDatasets {
+				for _, where := range sw2Tables(ds) {
+					header, rows := mdTable(t, md, where[0], where[1:]...)
+					for ci, col := range header[1:] {
+						best := math.Inf(1)
+						if c.dir == HigherIsBetter {
+							best = math.Inf(-1)
+						}
+						for _, row := range rows {
+							if v := mean(settingKey(row[0], col, ds)); c.dir == HigherIsBetter && v > best || c.dir != HigherIsBetter && v < best {
+								best = v
+							}
+						}
+						bold := 0
+						for _, row := range rows {
+							isBold := strings.HasPrefix(row[1+ci], "**")
+							want := c.dir != Unranked && mean(settingKey(row[0], col, ds)) == best
+							if isBold != want {
+								t.Errorf("%s %s, %s %s: bold %v, want %v", where[0], ds, row[0], col, isBold, want)
+							}
+							if isBold {
+								bold++
+							}
+						}
+						if c.dir != Unranked && bold != 1 {
+							t.Errorf("%s %s %s: %d bold cells, want 1 (the fixture has no ties)", where[0], ds, col, bold)
+						}
 					}
-				}
-				bold := 0
-				for _, row := range rows {
-					isBold := strings.HasPrefix(row[3+ci], "**")
-					want := c.dir != Unranked && mean(row, ds) == best
-					if isBold != want {
-						t.Errorf("%s, row %v: bold %v, want %v", ds, row[:3], isBold, want)
-					}
-					if isBold {
-						bold++
-					}
-				}
-				if c.dir != Unranked && bold != 1 {
-					t.Errorf("%s: %d bold cells, want 1 (the fixture has no ties)", ds, bold)
 				}
 			}
 		})
@@ -423,8 +450,8 @@ func TestSingleSeedAndNoDatasetAxis(t *testing.T) {
 	}
 	md := readFile(t, filepath.Join(dir, ReportFile))
 	// Without a dataset axis the columns are the evaluation setting.
-	header, rows := mdTable(t, md, "### `sw2` — eval runs")
-	if !slices.Equal(header, []string{"method", "rk4 · 4", "rk4 · 16"}) {
+	header, rows := mdTable(t, md, "<summary><code>sw2</code> — eval runs")
+	if !slices.Equal(header, []string{"method", "rk4 4", "rk4 16"}) {
 		t.Fatalf("header %q", header)
 	}
 	// One row per column: nothing to compare, so nothing is bold.
@@ -548,6 +575,8 @@ func TestInputErrors(t *testing.T) {
 		{"seed as column", Input{Axes: []string{"method", "seed"}, Options: Options{Columns: []string{"seed"}}}, `Options.Columns names "seed"`},
 		{"bad status", Input{Axes: []string{"seed"}, Runs: []results.Run{{Kind: "eval", Key: "x", Status: "done"}}}, `status "done" (want ok or failed)`},
 		{"no kind", Input{Axes: []string{"seed"}, Runs: []results.Run{{Key: "x", Status: "ok"}}}, "has no kind"},
+		{"order of a non-axis", Input{Axes: []string{"method", "seed"}, Order: map[string][]string{"solver": {"rk4"}}}, `Input.Order names "solver", which is not an axis`},
+		{"order with a repeat", Input{Axes: []string{"method", "seed"}, Order: map[string][]string{"method": {"ot", "vp", "ot"}}}, `Input.Order["method"] lists "ot" twice`},
 		{"unknown figure", Input{Axes: []string{"seed"}, Options: Options{Figures: []Figure{"histogram"}}}, `unknown figure "histogram" (valid: samples, trajectories, nfe, loss, density, cost)`},
 	}
 	for _, c := range cases {
@@ -630,5 +659,131 @@ func TestAbsentMetricAndDuplicateSeed(t *testing.T) {
 		if !strings.Contains(md, w) {
 			t.Errorf("report lacks warning %q", w)
 		}
+	}
+}
+
+// adaptiveRuns: methods zeta and alpha, seeds 1 and 2, evaluated with
+// Euler at 2 and 10 steps, RK4 at 4 steps and adaptive Dopri5 (an rtol,
+// no step count). sw2 = base(method) + 1/NFE + jitter(seed); Dopri5's NFE
+// differs by seed (40 and 44: mean 42).
+func adaptiveRuns() []results.Run {
+	base := map[string]float64{"zeta": 0.1, "alpha": 0.2}
+	jitter := map[string]float64{"1": 0, "2": 0.01}
+	dopriNFE := map[string]float64{"1": 40, "2": 44}
+	var runs []results.Run
+	for _, m := range []string{"zeta", "alpha"} {
+		for _, seed := range []string{"1", "2"} {
+			add := func(setting []results.Param, nfe float64) {
+				ps := append([]results.Param{prm("method", m), prm("seed", seed)}, setting...)
+				key := m + seed
+				for _, p := range setting {
+					key += "-" + p.Value
+				}
+				runs = append(runs, results.Run{Kind: "eval", Key: key, Status: "ok", Params: ps,
+					Metrics: []results.Metric{met("sw2", base[m]+1/nfe+jitter[seed]), met("nfe", nfe)},
+					Files:   []results.File{{Role: RoleSamples, Path: key + ".npy"}}})
+			}
+			add([]results.Param{prm("solver", "euler"), prm("steps", "2")}, 2)
+			add([]results.Param{prm("solver", "euler"), prm("steps", "10")}, 10)
+			add([]results.Param{prm("solver", "rk4"), prm("steps", "4")}, 16)
+			add([]results.Param{prm("solver", "dopri5"), prm("rtol", "1e-05")}, dopriNFE[seed])
+		}
+	}
+	return runs
+}
+
+func TestAdaptiveSolverIsAColumn(t *testing.T) {
+	runs := adaptiveRuns()
+	in := Input{Axes: []string{"method", "seed", "solver", "steps", "rtol"}, Runs: shuffled(runs, 3),
+		Order:   map[string][]string{"method": {"zeta", "alpha"}, "solver": {"euler", "rk4", "dopri5"}},
+		Options: Options{Figures: []Figure{}}}
+	dir := t.TempDir()
+	if err := Write(dir, in); err != nil {
+		t.Fatal(err)
+	}
+	md := readFile(t, filepath.Join(dir, ReportFile))
+	// The evaluation setting is the columns, the adaptive solver one more
+	// of them (solvers in the given order, steps numerically: 2 before
+	// 10); the methods alone are the rows.
+	wantHeader := []string{"method", "euler 2", "euler 10", "rk4 4", "dopri5 rtol=1e-05"}
+	for _, where := range []string{"## Summary", "<summary><code>sw2</code> — eval runs", "<summary><code>nfe</code> — eval runs"} {
+		header, rows := mdTable(t, md, where)
+		if !slices.Equal(header, wantHeader) {
+			t.Errorf("%s: header %q, want %q", where, header, wantHeader)
+		}
+		if len(rows) != 2 || rows[0][0] != "zeta" || rows[1][0] != "alpha" {
+			t.Errorf("%s: rows %q, want zeta then alpha", where, rows)
+		}
+	}
+	_, rows := mdTable(t, md, "## Summary")
+	// Only the adaptive column states its NFE: the mean of 40 and 44.
+	for _, row := range rows {
+		for i, c := range row[1:] {
+			adaptive := wantHeader[1+i] == "dopri5 rtol=1e-05"
+			if has := strings.HasSuffix(strings.TrimSuffix(c, "**"), " · NFE 42"); has != adaptive {
+				t.Errorf("summary %s, %s: cell %q (want NFE 42: %v)", row[0], wantHeader[1+i], c, adaptive)
+			}
+		}
+	}
+	// zeta's sw2 is below alpha's everywhere (base 0.1 vs 0.2, same 1/NFE
+	// and jitter), so zeta is bold in every column.
+	for i := range rows[0][1:] {
+		if !strings.HasPrefix(rows[0][1+i], "**") || strings.HasPrefix(rows[1][1+i], "**") {
+			t.Errorf("column %s: zeta %q, alpha %q: want zeta bold only", wantHeader[1+i], rows[0][1+i], rows[1][1+i])
+		}
+	}
+
+	// The sample grid has the same layout: one row per method, one column
+	// per setting, the adaptive solver last.
+	b := newBuilder(&in, valueOrder(in.Order).sortRuns(in.Runs, in.Axes))
+	fw := &figureWriter{b: b, npy: map[string]npyData{}}
+	ps := fw.panels("", RoleSamples)
+	if !slices.Equal(ps.rowAxes, []string{"method"}) || !slices.Equal(ps.colAxes, []string{"solver", "steps", "rtol"}) {
+		t.Fatalf("panel axes rows %q, columns %q", ps.rowAxes, ps.colAxes)
+	}
+	var cols []string
+	for _, c := range ps.cols {
+		cols = append(cols, colLabel(ps.colAxes, c, ""))
+	}
+	if !slices.Equal(cols, wantHeader[1:]) || len(ps.rows) != 2 || ps.rows[0][0] != "zeta" {
+		t.Errorf("panels: rows %q, columns %q", ps.rows, cols)
+	}
+	for _, row := range ps.rows {
+		for _, col := range ps.cols {
+			if ps.at(row, col) == nil {
+				t.Errorf("panel %v %v is empty", row, col)
+			}
+		}
+	}
+}
+
+func TestOrderFallsBack(t *testing.T) {
+	// Without Input.Order the methods sort as strings and the solvers too;
+	// steps stay numeric. With a partial order the listed values lead.
+	cases := []struct {
+		name          string
+		order         map[string][]string
+		rows, columns []string
+	}{
+		{"no order", nil, []string{"alpha", "zeta"}, []string{"dopri5 rtol=1e-05", "euler 2", "euler 10", "rk4 4"}},
+		{"partial order", map[string][]string{"solver": {"rk4"}}, []string{"alpha", "zeta"}, []string{"rk4 4", "dopri5 rtol=1e-05", "euler 2", "euler 10"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := Input{Axes: []string{"method", "seed", "solver", "steps", "rtol"}, Runs: adaptiveRuns(), Order: c.order,
+				Options: Options{Figures: []Figure{}}}
+			dir := t.TempDir()
+			if err := Write(dir, in); err != nil {
+				t.Fatal(err)
+			}
+			header, rows := mdTable(t, readFile(t, filepath.Join(dir, ReportFile)), "## Summary")
+			var got []string
+			for _, r := range rows {
+				got = append(got, r[0])
+			}
+			if !slices.Equal(got, c.rows) || !slices.Equal(header[1:], c.columns) {
+				t.Errorf("rows %q, columns %q; want %q, %q", got, header[1:], c.rows, c.columns)
+			}
+		})
 	}
 }

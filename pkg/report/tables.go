@@ -81,7 +81,7 @@ func (b *builder) aggregate(kind, metric string, runs []*results.Run, rowAxes, c
 		c.vals = append(c.vals, v)
 		c.seeds = append(c.seeds, seed)
 	}
-	g.rows, g.cols = uniqueTuples(rows), uniqueTuples(cols)
+	g.rows, g.cols = b.order.uniqueTuples(rowAxes, rows), b.order.uniqueTuples(colAxes, cols)
 	for _, row := range g.rows {
 		for _, col := range g.cols {
 			c := g.at(row, col)
@@ -131,13 +131,15 @@ func (g *grid) ranking(dir Direction, col []string) [][]string {
 }
 
 // isBest reports whether row holds the best mean of its column (ties all
-// count as best).
+// count as best), and the column's means are not all equal: a column of
+// equal means (the NFE of a fixed-step solver) marks nothing.
 func (g *grid) isBest(dir Direction, row, col []string) bool {
 	rank := g.ranking(dir, col)
 	if rank == nil {
 		return false
 	}
-	return g.at(row, col).sum.Mean == g.at(rank[0], col).sum.Mean
+	best := g.at(rank[0], col).sum.Mean
+	return g.at(row, col).sum.Mean == best && g.at(rank[len(rank)-1], col).sum.Mean != best
 }
 
 // formatStat renders "mean ± half-width (n)": the half-width to two
@@ -151,7 +153,7 @@ func formatStat(s metrics.Summary) string {
 		return fmt.Sprintf("%s (%s)", trimG(s.Mean, 4), n)
 	}
 	if hw == 0 {
-		return fmt.Sprintf("%s ± 0 (%s)", trimG(s.Mean, 4), n)
+		return fmt.Sprintf("%s ± 0 (%s)", exactG(s.Mean), n)
 	}
 	dec := 1 - int(math.Floor(math.Log10(hw)))
 	if dec < 0 || dec > 8 || math.Abs(s.Mean) >= 1e6 {
@@ -160,22 +162,39 @@ func formatStat(s metrics.Summary) string {
 	return fmt.Sprintf("%.*f ± %.*f (%s)", dec, s.Mean, dec, hw, n)
 }
 
+// exactG prints a value without spread: a whole number below 10¹² in
+// full (a count such as 768000 parameters or NFE), anything else as %.4g.
+func exactG(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e12 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return trimG(v, 4)
+}
+
 // trimG is %.{p}g without an exponent for ordinary magnitudes.
 func trimG(v float64, p int) string { return strconv.FormatFloat(v, 'g', p, 64) }
 
-// colLabel names a column by its axis values.
+// colLabel names a column by its axis values: the bare values ("euler 8",
+// "moons"), tolerances as "rtol=1e-05" ("dopri5 rtol=1e-05"); absent
+// values are left out.
 func colLabel(axes, col []string, metric string) string {
 	if len(axes) == 0 {
 		return metric
 	}
 	var parts []string
-	for _, v := range col {
-		if v == "" {
-			v = "–"
+	for i, v := range col {
+		switch {
+		case v == "":
+		case axes[i] == RTolAxis || axes[i] == ATolAxis:
+			parts = append(parts, axes[i]+"="+v)
+		default:
+			parts = append(parts, v)
 		}
-		parts = append(parts, v)
 	}
-	return strings.Join(parts, " · ")
+	if len(parts) == 0 {
+		return "–"
+	}
+	return strings.Join(parts, " ")
 }
 
 // markdownTable renders a GitHub table with tablewriter: the first left
@@ -294,4 +313,44 @@ func (b *builder) welchLines(g *grid, dir Direction) []string {
 			label(g.rowAxes, rank[0]), label(g.rowAxes, rank[1]), trimG(t, 3), trimG(df, 3), trimG(p, 2)))
 	}
 	return out
+}
+
+// renderMetricColumns writes one table whose columns are metrics: gs holds
+// one grid per metric, each without column axes, over the same row axes.
+// The rows are the union of the grids' rows; the best mean of each column
+// is bold in its metric's direction.
+func (b *builder) renderMetricColumns(rowAxes []string, gs []*grid) string {
+	var all [][]string
+	for _, g := range gs {
+		all = append(all, g.rows...)
+	}
+	rows := b.order.uniqueTuples(rowAxes, all)
+	header := slices.Clone(rowAxes)
+	if len(header) == 0 {
+		header = []string{""}
+	}
+	for _, g := range gs {
+		header = append(header, g.metric)
+	}
+	var lines [][]string
+	for _, row := range rows {
+		line := slices.Clone(row)
+		if len(rowAxes) == 0 {
+			line = []string{"all"}
+		}
+		for _, g := range gs {
+			c := g.at(row, nil)
+			if c == nil {
+				line = append(line, "")
+				continue
+			}
+			s := formatStat(c.sum)
+			if g.isBest(b.in.Options.direction(g.metric), row, nil) {
+				s = "**" + s + "**"
+			}
+			line = append(line, s)
+		}
+		lines = append(lines, line)
+	}
+	return markdownTable(header, lines, max(len(rowAxes), 1))
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"math"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/flowbench/flowbench/pkg/metrics"
@@ -24,6 +25,8 @@ func TestFormatStat(t *testing.T) {
 		{1234.5, 170, 4, "1.23e+03 ± 1.7e+02 (4)"},   // 170 would need −1 decimals
 		{3e-9, 2e-10, 3, "3e-09 ± 2e-10 (3)"},        // 2e-10 would need 11 decimals
 		{8, 0, 3, "8 ± 0 (3)"},                       // no spread
+		{768000, 0, 2, "768000 ± 0 (2)"},             // a count without spread, in full
+		{0.123456, 0, 2, "0.1235 ± 0 (2)"},           // no spread, not whole: %.4g
 		{0.123456, math.NaN(), 1, "0.1235 (1)"},      // one seed
 		{-0.5, 0.25, 2, "-0.50 ± 0.25 (2)"},          // negative mean
 	}
@@ -90,5 +93,69 @@ func TestLogTicks(t *testing.T) {
 		if !slices.Equal(labels, c.labels) {
 			t.Errorf("Ticks(%v, %v) labels %q, want %q", c.lo, c.hi, labels, c.labels)
 		}
+	}
+}
+
+func TestValueOrderCompare(t *testing.T) {
+	o := valueOrder{"method": {"OT-CFM", "VP", "RF"}}
+	cases := []struct {
+		axis, a, b string
+		want       int // sign
+	}{
+		{"method", "OT-CFM", "VP", -1}, // listed: list order, not "OT-CFM" < "VP" by chance
+		{"method", "RF", "VP", 1},      // listed: RF after VP although "RF" < "VP"
+		{"method", "RF", "CNF", -1},    // listed before unlisted
+		{"method", "CNF", "DDPM", -1},  // both unlisted: as strings
+		{"method", "", "OT-CFM", -1},   // absent first
+		{"steps", "2", "10", -1},       // no list: numerically
+		{"steps", "10", "10", 0},
+	}
+	for _, c := range cases {
+		got := o.compare(c.axis, c.a, c.b)
+		if got < 0 && c.want >= 0 || got > 0 && c.want <= 0 || got == 0 && c.want != 0 {
+			t.Errorf("compare(%s, %q, %q) = %d, want sign %d", c.axis, c.a, c.b, got, c.want)
+		}
+	}
+}
+
+func TestPanelSplit(t *testing.T) {
+	cols := func(spec ...any) [][]string { // solver, count, solver, count, …
+		var out [][]string
+		for i := 0; i < len(spec); i += 2 {
+			for k := range spec[i+1].(int) {
+				out = append(out, []string{spec[i].(string), strconv.Itoa(k + 1)})
+			}
+		}
+		return out
+	}
+	cases := []struct {
+		name  string
+		cols  [][]string
+		sizes []int
+	}{
+		// The quickstart: euler ×6, midpoint ×4, rk4 ×2, dopri5 ×1 (13
+		// columns): euler alone, the other solvers together (4+2+1 = 7).
+		{"quickstart", cols("euler", 6, "midpoint", 4, "rk4", 2, "dopri5", 1), []int{6, 7}},
+		{"fits", cols("euler", 4, "rk4", 3), []int{7}},
+		// One solver with 9 step counts is cut 7 + 2; the next solver
+		// joins the remainder.
+		{"long solver", cols("euler", 9, "rk4", 2), []int{7, 4}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ps := &panelSet{colAxes: []string{SolverAxis, StepsAxis}, cols: c.cols}
+			var all [][]string
+			var got []int
+			for _, p := range ps.split(maxGridCols) {
+				got = append(got, len(p.cols))
+				all = append(all, p.cols...)
+			}
+			if !slices.Equal(got, c.sizes) {
+				t.Errorf("grid widths %v, want %v", got, c.sizes)
+			}
+			if !slices.EqualFunc(all, c.cols, slices.Equal) {
+				t.Errorf("columns %q, want %q in order", all, c.cols)
+			}
+		})
 	}
 }
