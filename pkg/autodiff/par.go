@@ -22,37 +22,25 @@ type gemmCall struct {
 	chunk          int // rows of C per task, a multiple of 6
 }
 
-// tapePool runs the row chunks of one product on the caller and workers−1
-// helper goroutines.
-type tapePool struct {
-	wake  []chan struct{}
-	done  chan struct{}
-	next  atomic.Int64
-	tasks int
-	call  gemmCall
+// gemmJob is one split product: its arguments, the chunk counter the
+// goroutines draw from, the count of finished chunks, and references held by
+// the caller and by wake-ups sent to helpers (a job is reused only when none
+// is left, so a helper that wakes late finds its job exhausted, never a newer
+// one).
+type gemmJob struct {
+	call      gemmCall
+	tasks     int
+	next      atomic.Int64
+	completed atomic.Int64
+	refs      atomic.Int32
 }
 
-func newTapePool(workers int) *tapePool {
-	p := &tapePool{wake: make([]chan struct{}, workers-1), done: make(chan struct{}, workers)}
-	for i := range p.wake {
-		p.wake[i] = make(chan struct{}, 1)
-		go p.loop(p.wake[i])
-	}
-	return p
-}
-
-func (p *tapePool) loop(wake chan struct{}) {
-	for range wake {
-		p.drain()
-		p.done <- struct{}{}
-	}
-}
-
-func (p *tapePool) drain() {
-	g := &p.call
+// drain computes chunks of j until none is left.
+func (j *gemmJob) drain() {
+	g := &j.call
 	for {
-		i := int(p.next.Add(1)) - 1
-		if i >= p.tasks {
+		i := int(j.next.Add(1)) - 1
+		if i >= j.tasks {
 			return
 		}
 		r0 := i * g.chunk
@@ -62,7 +50,49 @@ func (p *tapePool) drain() {
 			a = g.a[r0:]
 		}
 		linalg.Gemm(g.transA, g.transB, r1-r0, g.n, g.k, a, g.lda, g.b, g.ldb, g.beta, g.c[r0*g.ldc:], g.ldc)
+		j.completed.Add(1)
 	}
+}
+
+// tapePool runs the row chunks of one product on the caller and workers−1
+// helper goroutines. The caller never waits for a helper to wake: it takes
+// the chunks nobody has started and waits only for chunks in progress, so a
+// helper descheduled on a busy machine costs little.
+type tapePool struct {
+	wake []chan *gemmJob
+	jobs []*gemmJob
+}
+
+func newTapePool(workers int) *tapePool {
+	p := &tapePool{wake: make([]chan *gemmJob, workers-1)}
+	// A helper holds at most the job it works on and one pending wake-up,
+	// so 2 per helper plus the caller's suffice: no allocation later.
+	for i := 0; i < 2*workers; i++ {
+		p.jobs = append(p.jobs, new(gemmJob))
+	}
+	for i := range p.wake {
+		p.wake[i] = make(chan *gemmJob, 1)
+		go loopTape(p.wake[i])
+	}
+	return p
+}
+
+func loopTape(wake chan *gemmJob) {
+	for j := range wake {
+		j.drain()
+		j.refs.Add(-1)
+	}
+}
+
+func (p *tapePool) free() *gemmJob {
+	for _, j := range p.jobs {
+		if j.refs.Load() == 0 {
+			return j
+		}
+	}
+	j := new(gemmJob) // unreachable by the bound above; kept for safety
+	p.jobs = append(p.jobs, j)
+	return j
 }
 
 func (p *tapePool) stop() {
@@ -107,16 +137,24 @@ func (t *Tape) gemm(transA, transB bool, m, n, k int, a []float64, lda int, b []
 	workers := len(p.wake) + 1
 	chunk := max(12, (m+4*workers-1)/(4*workers))
 	chunk = (chunk + 5) / 6 * 6
-	p.call = gemmCall{transA, transB, m, n, k, a, b, c, lda, ldb, ldc, beta, chunk}
-	p.tasks = (m + chunk - 1) / chunk
-	p.next.Store(0)
-	helpers := min(len(p.wake), p.tasks-1)
-	for i := 0; i < helpers; i++ {
-		p.wake[i] <- struct{}{}
+	j := p.free()
+	j.call = gemmCall{transA, transB, m, n, k, a, b, c, lda, ldb, ldc, beta, chunk}
+	j.tasks = (m + chunk - 1) / chunk
+	j.next.Store(0)
+	j.completed.Store(0)
+	j.refs.Store(1)
+	for i := 0; i < min(len(p.wake), j.tasks-1); i++ {
+		j.refs.Add(1)
+		select {
+		case p.wake[i] <- j:
+		default: // that helper has not taken its last wake-up yet
+			j.refs.Add(-1)
+		}
 	}
-	p.drain()
-	for i := 0; i < helpers; i++ {
-		<-p.done
+	j.drain()
+	for j.completed.Load() < int64(j.tasks) {
+		runtime.Gosched() // a helper is finishing a chunk
 	}
-	p.call = gemmCall{} // drop the references to the tape's buffers
+	j.call = gemmCall{} // drop the references to the tape's buffers
+	j.refs.Add(-1)
 }

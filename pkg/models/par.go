@@ -18,58 +18,92 @@ const (
 
 func numBlocks(n, rows int) int { return (n + rows - 1) / rows }
 
+// blockJob is one call's blocks: the task, the block counter the goroutines
+// draw from, the count of finished blocks, and references held by the
+// caller and by wake-ups sent to helpers (a job is reused only when none is
+// left, so a helper that wakes late finds its job exhausted).
+type blockJob struct {
+	task      func(w, blk int)
+	nblk      int
+	next      atomic.Int64
+	completed atomic.Int64
+	refs      atomic.Int32
+}
+
+func (j *blockJob) drain(id int) {
+	for {
+		b := int(j.next.Add(1)) - 1
+		if b >= j.nblk {
+			return
+		}
+		j.task(id, b)
+		j.completed.Add(1)
+	}
+}
+
 // pool runs the blocks of one call on the caller and workers−1 helper
 // goroutines, which wait on their wake channels between calls. Blocks are
 // handed out by an atomic counter; which goroutine computes a block does not
-// change its result.
+// change its result. The caller never waits for a helper to wake: it takes
+// the blocks nobody has started and waits only for blocks in progress.
 type pool struct {
-	wake []chan struct{}
-	done chan struct{}
-	next atomic.Int64
-	nblk int
-	task func(w, blk int)
+	wake []chan *blockJob
+	jobs []*blockJob
 }
 
 func newPool(workers int) *pool {
-	p := &pool{wake: make([]chan struct{}, workers-1), done: make(chan struct{}, workers)}
+	p := &pool{wake: make([]chan *blockJob, workers-1)}
+	// A helper holds at most the job it works on and one pending wake-up,
+	// so 2 per helper plus the caller's suffice: no allocation later.
+	for i := 0; i < 2*workers; i++ {
+		p.jobs = append(p.jobs, new(blockJob))
+	}
 	for i := range p.wake {
-		p.wake[i] = make(chan struct{}, 1)
-		go p.loop(i + 1)
+		p.wake[i] = make(chan *blockJob, 1)
+		go loopBlocks(p.wake[i], i+1)
 	}
 	return p
 }
 
-func (p *pool) loop(id int) {
-	for range p.wake[id-1] {
-		p.drain(id)
-		p.done <- struct{}{}
-	}
-}
-
-func (p *pool) drain(id int) {
-	for {
-		b := int(p.next.Add(1)) - 1
-		if b >= p.nblk {
-			return
-		}
-		p.task(id, b)
+func loopBlocks(wake chan *blockJob, id int) {
+	for j := range wake {
+		j.drain(id)
+		j.refs.Add(-1)
 	}
 }
 
 // run calls task(w, blk) for blk = 0..nblk−1, w naming the goroutine (and so
 // its scratch), and returns when all are done.
 func (p *pool) run(nblk int, task func(w, blk int)) {
-	p.nblk, p.task = nblk, task
-	p.next.Store(0)
-	helpers := min(len(p.wake), nblk-1)
-	for i := 0; i < helpers; i++ {
-		p.wake[i] <- struct{}{}
+	var j *blockJob
+	for _, c := range p.jobs {
+		if c.refs.Load() == 0 {
+			j = c
+			break
+		}
 	}
-	p.drain(0)
-	for i := 0; i < helpers; i++ {
-		<-p.done
+	if j == nil { // unreachable by the bound in newPool; kept for safety
+		j = new(blockJob)
+		p.jobs = append(p.jobs, j)
 	}
-	p.task = nil // idle helpers must not keep the MLP alive
+	j.task, j.nblk = task, nblk
+	j.next.Store(0)
+	j.completed.Store(0)
+	j.refs.Store(1)
+	for i := 0; i < min(len(p.wake), nblk-1); i++ {
+		j.refs.Add(1)
+		select {
+		case p.wake[i] <- j:
+		default: // that helper has not taken its last wake-up yet
+			j.refs.Add(-1)
+		}
+	}
+	j.drain(0)
+	for j.completed.Load() < int64(nblk) {
+		runtime.Gosched() // a helper is finishing a block
+	}
+	j.task = nil // idle helpers must not keep the MLP alive
+	j.refs.Add(-1)
 }
 
 func (p *pool) stop() {
