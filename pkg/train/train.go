@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"time"
 
 	"github.com/flowbench/flowbench/pkg/couplings"
 	"github.com/flowbench/flowbench/pkg/datasets"
@@ -155,8 +154,7 @@ func FMPath(m *models.MLP, path paths.Path, source, target datasets.Dataset, cou
 		if len(set) != cfg.TrainSet*d {
 			return nil, fmt.Errorf("train: target %q returned %d values for %d rows of dimension %d", target.Name(), len(set), cfg.TrainSet, d)
 		}
-		ep := newEpochs(set, cfg.TrainSet, d, st.target)
-		draw = ep.next
+		draw = NewEpochs(set, cfg.TrainSet, d, st.target).Next
 	} else {
 		draw = func(x1 []float64) { copy(x1, target.Sample(st.target, B)) }
 	}
@@ -236,93 +234,36 @@ func newStreams(rng *rand.Rand) streams {
 	return st
 }
 
-// epochs serves batches of a fixed set in shuffled epochs.
-type epochs struct {
-	set  []float64
-	d    int
-	perm []int
-	pos  int
-	rng  *rand.Rand
-}
-
-func newEpochs(set []float64, n, d int, rng *rand.Rand) *epochs {
-	e := &epochs{set: set, d: d, perm: make([]int, n), rng: rng}
-	for i := range e.perm {
-		e.perm[i] = i
-	}
-	e.pos = n // forces a shuffle before the first batch
-	return e
-}
-
-// next copies the next len(x1)/d rows of the current epoch into x1,
-// starting a freshly shuffled epoch when fewer remain.
-func (e *epochs) next(x1 []float64) {
-	b, d := len(x1)/e.d, e.d
-	if e.pos+b > len(e.perm) {
-		e.rng.Shuffle(len(e.perm), func(i, j int) { e.perm[i], e.perm[j] = e.perm[j], e.perm[i] })
-		e.pos = 0
-	}
-	for k, p := range e.perm[e.pos : e.pos+b] {
-		copy(x1[k*d:(k+1)*d], e.set[p*d:(p+1)*d])
-	}
-	e.pos += b
-}
-
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
-
 // loop is the training loop shared by FM and TrainPairs.
 func loop(m *models.MLP, path paths.Path, next batchSource, cfg Config, st streams) (*Result, error) {
-	start := time.Now()
 	B, d := cfg.Batch, m.Dim()
-	opt, err := optim.New(cfg.Optim, len(m.Params))
+	s, err := NewStepper(cfg, m.Params, m.Grad)
 	if err != nil {
 		return nil, err
 	}
-	sched := cfg.Schedule
-	if sched == nil {
-		sched = optim.Constant{LR: cfg.Optim.LR}
-	}
-	var ema *optim.EMA
-	if cfg.EMADecay > 0 {
-		if ema, err = optim.NewEMA(m.Params, cfg.EMADecay, cfg.EMAWarmup); err != nil {
-			return nil, err
-		}
-	}
-	every := cfg.CurveEvery
-	if every == 0 {
-		every = max(1, cfg.Steps/100)
-	}
-	res := &Result{CurveEvery: every, Curve: make([]float64, 0, (cfg.Steps+every-1)/every)}
+	res := &Result{}
+	l := NewLoop(cfg, s, res)
 	x0, x1 := make([]float64, B*d), make([]float64, B*d)
 	xt, ut, t := make([]float64, B*d), make([]float64, B*d), make([]float64, B)
 	var eps []float64
 	if path.Noise != 0 {
 		eps = make([]float64, B*d)
 	}
-	var block, pairCost float64
+	var pairCost float64
 	finish := func() *Result {
-		res.Params = append([]float64(nil), m.Params...)
-		if ema != nil {
-			res.EMA = append([]float64(nil), ema.Params()...)
-			res.EMAUpdates = ema.Updates()
-		}
-		res.Opt = opt.State()
+		l.Result()
 		res.NFE = int64(res.Steps) * int64(B)
 		if res.Steps > 0 {
 			res.PairCost = pairCost / float64(res.Steps)
 		}
-		res.Seconds = time.Since(start).Seconds()
 		return res
 	}
 	for k := range cfg.Steps {
-		step := k + 1
-		if cfg.Stop != nil {
-			if err := cfg.Stop(); err != nil {
-				return finish(), fmt.Errorf("train: stopped before step %d of %d: %w", step, cfg.Steps, err)
-			}
+		if err := l.Begin(); err != nil {
+			return finish(), fmt.Errorf("train: %w", err)
 		}
 		if err := next(x0, x1); err != nil {
-			return finish(), fmt.Errorf("train: step %d of %d: %w", step, cfg.Steps, err)
+			return finish(), fmt.Errorf("train: step %d of %d: %w", k+1, cfg.Steps, err)
 		}
 		pairCost += couplings.MeanSqDist(x0, x1, d)
 		path.SampleT(st.time, t)
@@ -331,31 +272,8 @@ func loop(m *models.MLP, path paths.Path, next batchSource, cfg Config, st strea
 		}
 		path.SampleNoise(xt, ut, x0, x1, eps, t, d)
 		m.ZeroGrad()
-		loss := m.FMLossGrad(xt, t, ut)
-		if !finite(loss) {
-			return finish(), fmt.Errorf("train: step %d of %d: loss is %v (diverged or non-finite data)", step, cfg.Steps, loss)
-		}
-		norm := optim.ClipNorm(m.Grad, cfg.Clip)
-		if !finite(norm) {
-			return finish(), fmt.Errorf("train: step %d of %d: gradient norm is %v with loss %v", step, cfg.Steps, norm, loss)
-		}
-		if cfg.Clip > 0 && norm > cfg.Clip {
-			res.Clipped++
-		}
-		lr := sched.At(k)
-		opt.Step(m.Params, m.Grad, lr)
-		if ema != nil {
-			ema.Update(m.Params)
-		}
-		res.Steps = step
-		block += loss
-		if step%every == 0 || step == cfg.Steps {
-			size := step - (step-1)/every*every
-			res.Curve = append(res.Curve, block/float64(size))
-			block = 0
-		}
-		if cfg.Progress != nil {
-			cfg.Progress(Progress{Step: step, Steps: cfg.Steps, Loss: loss, LR: lr, GradNorm: norm})
+		if err := l.Step(m.FMLossGrad(xt, t, ut)); err != nil {
+			return finish(), fmt.Errorf("train: %w", err)
 		}
 	}
 	return finish(), nil

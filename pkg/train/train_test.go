@@ -324,12 +324,12 @@ func TestEpochs(t *testing.T) {
 	for i := range set {
 		set[i] = float64(i)
 	}
-	e := newEpochs(set, n, 1, rand.New(rand.NewPCG(1, 1)))
+	e := NewEpochs(set, n, 1, rand.New(rand.NewPCG(1, 1)))
 	x := make([]float64, b)
 	for epoch := range 4 {
 		seen := map[float64]bool{}
 		for range n / b { // 3 batches per epoch, remainder of 1 dropped
-			e.next(x)
+			e.Next(x)
 			for _, v := range x {
 				if seen[v] {
 					t.Fatalf("epoch %d: row %v served twice", epoch, v)
