@@ -5,13 +5,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"time"
 
 	"github.com/flowbench/flowbench/pkg/couplings"
 	"github.com/flowbench/flowbench/pkg/datasets"
 	"github.com/flowbench/flowbench/pkg/flow"
 	"github.com/flowbench/flowbench/pkg/models"
-	"github.com/flowbench/flowbench/pkg/optim"
 	"github.com/flowbench/flowbench/pkg/paths"
 	"github.com/flowbench/flowbench/pkg/solvers"
 	"github.com/flowbench/flowbench/pkg/train"
@@ -136,8 +134,9 @@ func Reflow(arch models.Config, prev *models.MLP, x0, x1 []float64, n int, cfg t
 // target x1 − x0 (Liu et al. 2023), so that one Euler step from t = 0,
 // x0 + v_0(x0), maps a source point to its pair. Initialisation, batches (B
 // distinct pair indices per step), optimiser, learning-rate schedule,
-// clipping, EMA and the Result are as in Reflow; Result.NFE counts B forward
-// passes per step.
+// clipping, EMA, the Stop and Progress hooks and the Result are as in
+// Reflow (the loop's bookkeeping is pkg/train's Stepper and Loop);
+// Result.NFE counts B forward passes per step.
 func Distill(arch models.Config, prev *models.MLP, x0, x1 []float64, n int, cfg train.Config, rng *rand.Rand, warmStart bool) (*models.MLP, *train.Result, error) {
 	initRNG := split(rng)
 	m, err := stageModel(arch, prev, warmStart, initRNG)
@@ -167,48 +166,30 @@ func distill(m *models.MLP, x0, x1 []float64, n int, cfg train.Config, rng *rand
 	if n < B {
 		return nil, fmt.Errorf("%d pairs, fewer than batch = %d", n, B)
 	}
-	start := time.Now()
-	opt, err := optim.New(cfg.Optim, len(m.Params))
+	stepper, err := train.NewStepper(cfg, m.Params, m.Grad)
 	if err != nil {
 		return nil, err
 	}
-	sched := cfg.Schedule
-	if sched == nil {
-		sched = optim.Constant{LR: cfg.Optim.LR}
-	}
-	var ema *optim.EMA
-	if cfg.EMADecay > 0 {
-		if ema, err = optim.NewEMA(m.Params, cfg.EMADecay, cfg.EMAWarmup); err != nil {
-			return nil, err
-		}
-	}
-	every := cfg.CurveEvery
-	if every == 0 {
-		every = max(1, cfg.Steps/100)
-	}
-	res := &train.Result{CurveEvery: every, Curve: make([]float64, 0, (cfg.Steps+every-1)/every)}
+	res := &train.Result{}
+	l := train.NewLoop(cfg, stepper, res)
 	idx := make([]int, n)
 	for i := range idx {
 		idx[i] = i
 	}
 	xb, ub, t := make([]float64, B*d), make([]float64, B*d), make([]float64, B) // t stays 0
-	var block, pairCost float64
+	var pairCost float64
 	finish := func() *train.Result {
-		res.Params = slices.Clone(m.Params)
-		if ema != nil {
-			res.EMA = slices.Clone(ema.Params())
-			res.EMAUpdates = ema.Updates()
-		}
-		res.Opt = opt.State()
+		l.Result()
 		res.NFE = int64(res.Steps) * int64(B)
 		if res.Steps > 0 {
 			res.PairCost = pairCost / float64(res.Steps)
 		}
-		res.Seconds = time.Since(start).Seconds()
 		return res
 	}
-	for k := range cfg.Steps {
-		step := k + 1
+	for range cfg.Steps {
+		if err := l.Begin(); err != nil {
+			return finish(), err
+		}
 		var cost float64
 		for r := range B { // partial Fisher–Yates: a uniform B-subset of the pairs
 			j := r + rng.IntN(n-r)
@@ -222,30 +203,8 @@ func distill(m *models.MLP, x0, x1 []float64, n int, cfg train.Config, rng *rand
 		}
 		pairCost += cost / float64(B)
 		m.ZeroGrad()
-		loss := m.FMLossGrad(xb, t, ub)
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return finish(), fmt.Errorf("step %d of %d: loss is %v (diverged or non-finite pairs)", step, cfg.Steps, loss)
-		}
-		norm := optim.ClipNorm(m.Grad, cfg.Clip)
-		if math.IsNaN(norm) || math.IsInf(norm, 0) {
-			return finish(), fmt.Errorf("step %d of %d: gradient norm is %v with loss %v", step, cfg.Steps, norm, loss)
-		}
-		if cfg.Clip > 0 && norm > cfg.Clip {
-			res.Clipped++
-		}
-		lr := sched.At(k)
-		opt.Step(m.Params, m.Grad, lr)
-		if ema != nil {
-			ema.Update(m.Params)
-		}
-		res.Steps = step
-		block += loss
-		if step%every == 0 || step == cfg.Steps {
-			res.Curve = append(res.Curve, block/float64(step-(step-1)/every*every))
-			block = 0
-		}
-		if cfg.Progress != nil {
-			cfg.Progress(train.Progress{Step: step, Steps: cfg.Steps, Loss: loss, LR: lr, GradNorm: norm})
+		if err := l.Step(m.FMLossGrad(xb, t, ub)); err != nil {
+			return finish(), err
 		}
 	}
 	return finish(), nil
