@@ -59,12 +59,14 @@
 //
 // Train (or TrainContext) takes the CNF settings Config and pkg/train's
 // train.Config for the optimisation (steps, batch, optimiser, schedule,
-// clipping, EMA, fixed training set, progress hook), so a runner drives
+// clipping, EMA, fixed training set, progress and stop hooks), so a runner drives
 // train.FM and cnf.Train the same way; its Result embeds train.Result
 // (Params, EMA, Opt, Curve, NFE, Warnings, Checkpoint) and adds per-step
 // NLL, regulariser, NFE and wall-time curves, the final train NLL and the
 // peak heap. Trainer is the allocation-free step underneath, for benchmarks
-// and custom loops. A non-finite loss or gradient stops training with an
+// and custom loops; its update (clipping, divergence check, optimiser,
+// schedule, EMA) is pkg/train's Stepper and Train's bookkeeping (stop hook,
+// loss curve, clipped count, progress) its Loop, as for flow matching. A non-finite loss or gradient stops training with an
 // error wrapping ErrDiverged that names the step.
 //
 // NFE are counted for both passes: the forward solve's evaluations, and the

@@ -62,8 +62,9 @@ func Train(m *models.MLP, target datasets.Dataset, cfg Config, tcfg train.Config
 	return TrainContext(context.Background(), m, target, cfg, tcfg, rng)
 }
 
-// TrainContext is Train that stops between steps when ctx is done,
-// returning the partial Result and an error wrapping ctx.Err().
+// TrainContext is Train that stops between steps when ctx is done (or
+// tcfg.Stop returns an error), returning the partial Result and an error
+// wrapping ctx.Err() (or Stop's error).
 func TrainContext(ctx context.Context, m *models.MLP, target datasets.Dataset, cfg Config, tcfg train.Config, rng *rand.Rand) (*Result, error) {
 	if m == nil || target == nil || rng == nil {
 		panic("cnf: Train with a nil model, data set or rng")
@@ -80,31 +81,25 @@ func TrainContext(ctx context.Context, m *models.MLP, target datasets.Dataset, c
 	}
 	B, T := tcfg.Batch, tcfg.Steps
 	var set []float64
-	var ep *epochs
+	var ep *train.Epochs
 	if tcfg.TrainSet > 0 {
 		set = target.Sample(dataRNG, tcfg.TrainSet)
 		if len(set) != tcfg.TrainSet*d {
 			return nil, fmt.Errorf("cnf: target %q returned %d values for %d rows of dimension %d", target.Name(), len(set), tcfg.TrainSet, d)
 		}
-		ep = newEpochs(set, tcfg.TrainSet, d, dataRNG)
+		ep = train.NewEpochs(set, tcfg.TrainSet, d, dataRNG)
 	}
 	draw := func(dst []float64) {
 		if ep != nil {
-			ep.next(dst)
+			ep.Next(dst)
 			return
 		}
 		copy(dst, target.Sample(dataRNG, len(dst)/d))
-	}
-	every := tcfg.CurveEvery
-	if every == 0 {
-		every = max(1, T/100)
 	}
 	res := &Result{
 		Loss: make([]float64, 0, T), NLL: make([]float64, 0, T), GradNorm: make([]float64, 0, T),
 		StepSeconds: make([]float64, 0, T), NFEForward: make([]int, 0, T), NFEBackward: make([]int, 0, T),
 	}
-	res.CurveEvery = every
-	res.Curve = make([]float64, 0, (T+every-1)/every)
 	if tr.wantK {
 		res.Kinetic = make([]float64, 0, T)
 	}
@@ -120,30 +115,27 @@ func TrainContext(ctx context.Context, m *models.MLP, target datasets.Dataset, c
 	if !tr.exact {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("Hutchinson divergence (%d %s probe(s) per point): per-step and final NLL values are unbiased stochastic estimates", cfg.Probes, cfg.ProbeKind))
 	}
-	start := time.Now()
-	var block float64
-	maxNFE := 0
-	finish := func() {
-		res.Params = append([]float64(nil), m.Params...)
-		if tr.ema != nil {
-			res.EMA = append([]float64(nil), tr.ema.Params()...)
-			res.EMAUpdates = tr.ema.Updates()
+	// The Stop hook: ctx first, then tcfg's own.
+	lcfg := tcfg
+	lcfg.Stop = func() error {
+		if err := ctx.Err(); err != nil || tcfg.Stop == nil {
+			return err
 		}
-		res.Opt = tr.opt.State()
-		res.Seconds = time.Since(start).Seconds()
+		return tcfg.Stop()
 	}
+	l := train.NewLoop(lcfg, tr.st, &res.Result)
+	maxNFE := 0
 	batch := make([]float64, B*d)
-	for k := range T {
-		step := k + 1
-		if err := ctx.Err(); err != nil {
-			finish()
-			return res, fmt.Errorf("cnf: stopped before step %d of %d: %w", step, T, err)
+	for range T {
+		if err := l.Begin(); err != nil {
+			l.Result()
+			return res, fmt.Errorf("cnf: %w", err)
 		}
 		draw(batch)
 		t0 := time.Now()
 		info, err := tr.Step(batch)
 		if err != nil {
-			finish()
+			l.Result()
 			return res, err
 		}
 		res.StepSeconds = append(res.StepSeconds, time.Since(t0).Seconds())
@@ -164,22 +156,10 @@ func TrainContext(ctx context.Context, m *models.MLP, target datasets.Dataset, c
 		}
 		res.NFE += int64(B) * int64(passes)
 		maxNFE = max(maxNFE, info.NFEForward, info.NFEBackward)
-		if tcfg.Clip > 0 && info.GradNorm > tcfg.Clip {
-			res.Clipped++
-		}
-		res.Steps = step
-		block += info.Loss
-		if step%every == 0 || step == T {
-			size := step - (step-1)/every*every
-			res.Curve = append(res.Curve, block/float64(size))
-			block = 0
-		}
 		res.PeakTapeBytes = max(res.PeakTapeBytes, tr.tp.Bytes())
-		if tcfg.Progress != nil {
-			tcfg.Progress(train.Progress{Step: step, Steps: T, Loss: info.Loss, LR: info.LR, GradNorm: info.GradNorm})
-		}
+		l.Record(train.Progress{Step: tr.Steps(), Steps: T, Loss: info.Loss, LR: info.LR, GradNorm: info.GradNorm})
 	}
-	finish()
+	l.Result()
 	if cfg.Solver == "dopri5" && maxNFE > 1000 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("dopri5 needed up to %d evaluations per solve: the learned dynamics became stiff (the kinetic/jacobian regularisers counter this)", maxNFE))
 	}
@@ -198,9 +178,9 @@ func TrainContext(ctx context.Context, m *models.MLP, target datasets.Dataset, c
 	} else {
 		eval = target.Sample(dataRNG, ne)
 	}
-	if tr.ema != nil {
-		tr.ema.Swap(m.Params)
-		defer tr.ema.Swap(m.Params)
+	if ema := tr.EMA(); ema != nil {
+		ema.Swap(m.Params)
+		defer ema.Swap(m.Params)
 	}
 	// In chunks of the batch size: a backprop solve's tape holds every stage
 	// of its batch.
@@ -215,37 +195,4 @@ func TrainContext(ctx context.Context, m *models.MLP, target datasets.Dataset, c
 	}
 	res.FinalNLL = -mean(lp)
 	return res, nil
-}
-
-// epochs serves batches of a fixed set in shuffled epochs (torchcfm style,
-// as pkg/train: a remainder smaller than the batch is dropped each epoch).
-type epochs struct {
-	set  []float64
-	d    int
-	perm []int
-	pos  int
-	rng  *rand.Rand
-}
-
-func newEpochs(set []float64, n, d int, rng *rand.Rand) *epochs {
-	e := &epochs{set: set, d: d, perm: make([]int, n), rng: rng}
-	for i := range e.perm {
-		e.perm[i] = i
-	}
-	e.pos = n // forces a shuffle before the first batch
-	return e
-}
-
-// next copies the next len(x1)/d rows of the current epoch into x1,
-// starting a freshly shuffled epoch when fewer remain.
-func (e *epochs) next(x1 []float64) {
-	b, d := len(x1)/e.d, e.d
-	if e.pos+b > len(e.perm) {
-		e.rng.Shuffle(len(e.perm), func(i, j int) { e.perm[i], e.perm[j] = e.perm[j], e.perm[i] })
-		e.pos = 0
-	}
-	for k, p := range e.perm[e.pos : e.pos+b] {
-		copy(x1[k*d:(k+1)*d], e.set[p*d:(p+1)*d])
-	}
-	e.pos += b
 }

@@ -1,7 +1,6 @@
 package cnf
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -14,8 +13,9 @@ import (
 )
 
 // ErrDiverged is wrapped by the error a training step returns when the loss
-// or the gradient is NaN or infinite; the message names the step.
-var ErrDiverged = errors.New("training diverged")
+// or the gradient is NaN or infinite; the message names the step. It is
+// train.ErrDiverged, so errors.Is matches either name.
+var ErrDiverged = train.ErrDiverged
 
 // log2Pi is ln(2π).
 var log2Pi = math.Log(2 * math.Pi)
@@ -43,8 +43,7 @@ type StepInfo struct {
 type Trainer struct {
 	m     *models.MLP
 	cfg   Config
-	clip  float64
-	total int // tcfg.Steps, for error messages
+	st    *train.Stepper // clipping, divergence check, optimiser, schedule, EMA
 	nt    *net
 	tp    ad.Tape
 	rng   *rand.Rand
@@ -54,10 +53,6 @@ type Trainer struct {
 	tab   solvers.Tableau
 	fwdS  solvers.Solver // forward solve (adjoint mode)
 	adjS  solvers.Solver // adjoint solve
-	opt   *optim.Adam
-	sched optim.Schedule
-	ema   *optim.EMA
-	k     int // optimiser steps taken
 
 	probes []float64 // P·n·d, probe p of point r at [(p·n + r)·d, …)
 
@@ -92,7 +87,7 @@ func NewTrainer(m *models.MLP, cfg Config, tcfg train.Config, rng *rand.Rand) (*
 	if err := tcfg.Validate(); err != nil {
 		return nil, fmt.Errorf("cnf: %w", err)
 	}
-	tr := &Trainer{m: m, cfg: cfg, clip: tcfg.Clip, total: tcfg.Steps, nt: newNet(m), rng: rng, exact: cfg.exact(m.Cfg.Dim),
+	tr := &Trainer{m: m, cfg: cfg, nt: newNet(m), rng: rng, exact: cfg.exact(m.Cfg.Dim),
 		wantK: cfg.Kinetic > 0, wantJ: cfg.Jacobian > 0}
 	if tab, ok := fixedSolvers[cfg.Solver]; ok {
 		tr.tab = tab
@@ -109,17 +104,8 @@ func NewTrainer(m *models.MLP, cfg Config, tcfg train.Config, rng *rand.Rand) (*
 		tr.adjS = s.(interface{ Clone() solvers.Solver }).Clone()
 	}
 	var err error
-	if tr.opt, err = optim.New(tcfg.Optim, len(m.Params)); err != nil {
+	if tr.st, err = train.NewStepper(tcfg, m.Params, m.Grad); err != nil {
 		return nil, fmt.Errorf("cnf: %w", err)
-	}
-	tr.sched = tcfg.Schedule
-	if tr.sched == nil {
-		tr.sched = optim.Constant{LR: tcfg.Optim.LR}
-	}
-	if tcfg.EMADecay > 0 {
-		if tr.ema, err = optim.NewEMA(m.Params, tcfg.EMADecay, tcfg.EMAWarmup); err != nil {
-			return nil, fmt.Errorf("cnf: %w", err)
-		}
 	}
 	s := max(len(tr.tab.B), 1)
 	tr.cs, tr.ns = make([]float64, max(s+1, 3)), make([]ad.Node, max(s+1, 3)) // stages + y, or NLL + 2 regularisers
@@ -138,13 +124,16 @@ func (tr *Trainer) Config() Config { return tr.cfg }
 func (tr *Trainer) Exact() bool { return tr.exact }
 
 // Steps returns the number of optimiser steps taken.
-func (tr *Trainer) Steps() int { return tr.k }
+func (tr *Trainer) Steps() int { return tr.st.Steps() }
 
 // EMA returns the weight average, or nil when Config.EMA is 0.
-func (tr *Trainer) EMA() *optim.EMA { return tr.ema }
+func (tr *Trainer) EMA() *optim.EMA { return tr.st.EMA() }
 
 // Optimizer returns the optimiser (for checkpointing its state).
-func (tr *Trainer) Optimizer() *optim.Adam { return tr.opt }
+func (tr *Trainer) Optimizer() *optim.Adam { return tr.st.Optimizer() }
+
+// Stepper returns the update half of Step (pkg/train's Stepper).
+func (tr *Trainer) Stepper() *train.Stepper { return tr.st }
 
 func (tr *Trainer) rows(x1 []float64) int {
 	d := tr.m.Cfg.Dim
@@ -255,30 +244,24 @@ func nllPoint(x0 []float64, ell float64) float64 {
 	return 0.5*s + 0.5*float64(len(x0))*log2Pi + ell
 }
 
-// Step takes one training step on the batch x1: LossGrad, a divergence
-// check, gradient clipping, the optimiser update with the scheduled
-// learning rate, and the EMA update. A non-finite loss or gradient returns
-// an error wrapping ErrDiverged that names the step (1-based, as pkg/train)
-// and leaves the parameters unchanged; so does a failed adaptive solve.
+// Step takes one training step on the batch x1: LossGrad, then the
+// Stepper's update (gradient clipping, a divergence check, the optimiser
+// update with the scheduled learning rate, the EMA update). A non-finite
+// loss or gradient returns an error wrapping ErrDiverged that names the
+// step (1-based, as pkg/train) and leaves the parameters unchanged; so does
+// a failed adaptive solve.
 func (tr *Trainer) Step(x1 []float64) (StepInfo, error) {
 	info, err := tr.LossGrad(x1)
 	if err != nil {
-		return info, fmt.Errorf("cnf: step %d of %d: %w", tr.k+1, tr.total, err)
+		return info, fmt.Errorf("cnf: step %d of %d: %w", tr.st.Steps()+1, tr.st.Total(), err)
 	}
-	info.GradNorm = optim.ClipNorm(tr.m.Grad, tr.clip)
-	if !finite(info.Loss) || !finite(info.GradNorm) {
-		return info, fmt.Errorf("cnf: step %d of %d: %w: loss = %v (nll %v), gradient norm = %v", tr.k+1, tr.total, ErrDiverged, info.Loss, info.NLL, info.GradNorm)
+	p, err := tr.st.Update(info.Loss)
+	info.GradNorm, info.LR = p.GradNorm, p.LR
+	if err != nil {
+		return info, fmt.Errorf("cnf: %w (nll %v)", err, info.NLL)
 	}
-	info.LR = tr.sched.At(tr.k)
-	tr.opt.Step(tr.m.Params, tr.m.Grad, info.LR)
-	if tr.ema != nil {
-		tr.ema.Update(tr.m.Params)
-	}
-	tr.k++
 	return info, nil
 }
-
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // tapeSolve records on the tape the fixed-step solve of the augmented state
 // [x, ℓ, K, F] from t = 1 to t = 0 (h = −1/steps) with
