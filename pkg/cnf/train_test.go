@@ -283,6 +283,27 @@ func TestTrainCancelled(t *testing.T) {
 	}
 }
 
+// TestTrainStopHook: tcfg.Stop (pkg/train's hook) also stops Train, here
+// on its 3rd call, i.e. before step 3.
+func TestTrainStopHook(t *testing.T) {
+	m := newModel(t, tiny("tanh"), 3)
+	cfg := Default()
+	cfg.Steps = 2
+	tcfg := DefaultTraining()
+	tcfg.Steps, tcfg.Batch = 10, 8
+	calls, stop := 0, errors.New("stop requested")
+	tcfg.Stop = func() error {
+		if calls++; calls == 3 {
+			return stop
+		}
+		return nil
+	}
+	res, err := Train(m, datasets.Normal{D: 2}, cfg, tcfg, rand.New(rand.NewPCG(1, 2)))
+	if !errors.Is(err, stop) || res.Steps != 2 || !strings.Contains(err.Error(), "cnf: stopped before step 3 of 10") {
+		t.Fatalf("err %v, steps %d; want the Stop error before step 3", err, res.Steps)
+	}
+}
+
 // TestValidate: every invalid field is reported by name, with the valid
 // choices where there is a list.
 func TestValidate(t *testing.T) {

@@ -146,7 +146,7 @@ func (l *Loop) Begin() error {
 		return nil
 	}
 	if err := l.stop(); err != nil {
-		return fmt.Errorf("stopped before step %d of %d: %w", l.s.k+1, l.total, err)
+		return fmt.Errorf("stopped before step %d of %d: %w", l.res.Steps+1, l.total, err)
 	}
 	return nil
 }
