@@ -133,9 +133,15 @@ func Run(ctx context.Context, p *Plan, st *store.Store, exec Executor, opts Opti
 	prog.Start(len(p.Artifacts), cached, cost)
 	defer prog.Finish()
 
-	// complete marks a finished artifact and releases its dependents.
-	var complete func(a *Artifact)
-	complete = func(a *Artifact) {
+	// complete marks a finished artifact and releases its dependents, once:
+	// a cached artifact with inputs is completed when the plan is read and
+	// reaches the ready list again when its own inputs complete.
+	completed := make([]bool, len(p.Artifacts))
+	complete := func(a *Artifact) {
+		if completed[a.index] {
+			return
+		}
+		completed[a.index] = true
 		for _, d := range a.dependents {
 			pending[d.index]--
 			if pending[d.index] == 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"reflect"
 	"strings"
 	"sync"
@@ -294,7 +295,7 @@ func TestDivergedTrainingSkipsItsEvals(t *testing.T) {
 	p := load(t, spec)
 	var bad *Artifact
 	for _, a := range p.Artifacts {
-		if a.Kind == KindTrain {
+		if a.Kind != KindTestSet && a.Kind != KindTransport {
 			bad = a
 			break
 		}
@@ -386,5 +387,52 @@ evaluation: {samples: 50, solvers: [{name: euler, steps: [2]}], metrics: [sw2]}
 	}
 	if got := keysOf(load(t, cnfSpec, "methods[C].steps=5"), KindTrain); reflect.DeepEqual(got, base) {
 		t.Error("the solver's step count did not change the CNF training key")
+	}
+}
+
+// TestRerunAfterLostTrainings: with only the test sets and the NPE
+// transport artifacts left in the store (a transport is a cached artifact
+// with an input of its own), everything else is recomputed and every
+// evaluation waits for its training, instead of starting early on an empty
+// input record ("skipped: input train … is "). A cached artifact used to
+// release its dependents twice: once when the plan was read, again when its
+// own inputs completed.
+func TestRerunAfterLostTrainings(t *testing.T) {
+	p := load(t, spec, "evaluation.metrics=[sw2, npe]")
+	if p.Count(KindTransport) == 0 {
+		t.Fatal("plan has no transport artifact: the test needs a cached artifact with inputs")
+	}
+	for _, jobs := range []int{1, 3} {
+		dir := t.TempDir()
+		clean, err := run(t, p, dir, &fake{}, jobs, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _ := store.Open(dir)
+		lost := 0
+		for _, a := range p.Artifacts {
+			if a.Kind != KindTestSet && a.Kind != KindTransport {
+				if err := os.Remove(st.Path(a.Key + ".json")); err != nil {
+					t.Fatal(err)
+				}
+				lost++
+			}
+		}
+		f := &fake{}
+		got, err := run(t, p, dir, f, jobs, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range got {
+			if r.Status != StatusOK {
+				t.Fatalf("-j %d: %s %s: status %s (%s)", jobs, r.Kind, r.Key[:12], r.Status, r.Error)
+			}
+		}
+		if strip(got) != strip(clean) {
+			t.Fatalf("-j %d: records differ from the clean run's", jobs)
+		}
+		if int(f.calls.Load()) != lost {
+			t.Fatalf("-j %d: recomputed %d artifacts, want the %d removed", jobs, f.calls.Load(), lost)
+		}
 	}
 }
