@@ -73,6 +73,9 @@ type LRSchedule struct {
 type Method struct {
 	Label string `yaml:"label" doc:"name of the method in tables and figures (unique)" sweep:"no"`
 	Kind  string `yaml:"kind" doc:"training procedure and probability path" enum:"@methods" sweep:"no"`
+	// TrainSteps lets an expensive method (cnf) train on a smaller budget
+	// than the others in the same spec.
+	TrainSteps int `yaml:"train_steps" doc:"optimiser steps of this method's trainings, overriding training.steps (0 = training.steps)" min:"0"`
 
 	SigmaMin    float64 `yaml:"sigma_min" doc:"σ_min of the OT-linear path (MATH.md §2); > 0 needs source normal" kinds:"ot" min:"0" maxx:"1"`
 	Sigma       float64 `yaml:"sigma" doc:"constant noise σ of the CFM path x_t = (1 − t)x0 + t·x1 + σε, target x1 − x0 (Tong et al. 2024: I-CFM with coupling independent, OT-CFM with ot; σ = 0 is rectified flow)" kinds:"cfm" min:"0"`

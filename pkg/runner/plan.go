@@ -249,6 +249,11 @@ func with(ps []results.Param, more ...results.Param) []results.Param {
 // addMethod adds the artifacts of one (point, method, seed).
 func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base []results.Param, reg experiment.Registry) {
 	adaptive := func(name string) bool { return reg.Adaptive != nil && reg.Adaptive(name) }
+	if m.TrainSteps > 0 {
+		// A per-method step budget is the same training as a spec whose
+		// training.steps says so: it enters the keys only through Training.
+		s.Training.Steps, m.TrainSteps = m.TrainSteps, 0
+	}
 	dim := s.Data.Dim
 	test := p.add(KindTestSet, TestSetConfig{Dataset: s.Data.Target, Dim: dim, N: s.Data.TestSize, Seed: seed}, nil,
 		[]results.Param{{Key: "dataset", Value: s.Data.Target}, {Key: "seed", Value: strconv.Itoa(seed)}},

@@ -436,3 +436,30 @@ func TestRerunAfterLostTrainings(t *testing.T) {
 		}
 	}
 }
+
+// TestMethodTrainSteps: a method's train_steps is its training budget: the
+// OT trainings get the keys of a spec whose training.steps says the same,
+// and the other method's trainings are untouched.
+func TestMethodTrainSteps(t *testing.T) {
+	base := load(t, spec, "training.optimizer.lr=1e-3")
+	over := load(t, spec, "training.optimizer.lr=1e-3", "methods[OT].train_steps=30")
+	all30 := load(t, spec, "training.optimizer.lr=1e-3", "training.steps=30")
+	keysBy := func(p *Plan, method string) []string {
+		var ks []string
+		for _, a := range p.Artifacts {
+			if v, _ := paramOf(a.Params, "method"); a.Kind == KindTrain && v == method {
+				ks = append(ks, a.Key)
+			}
+		}
+		return ks
+	}
+	if got, want := keysBy(over, "OT"), keysBy(all30, "OT"); !reflect.DeepEqual(got, want) || len(got) == 0 {
+		t.Fatalf("OT with train_steps 30: keys %v, want those of training.steps 30 %v", got, want)
+	}
+	if got, want := keysBy(over, "RF"), keysBy(base, "RF"); !reflect.DeepEqual(got, want) {
+		t.Fatal("train_steps of OT changed RF's trainings")
+	}
+	if reflect.DeepEqual(keysBy(over, "OT"), keysBy(base, "OT")) {
+		t.Fatal("train_steps did not change OT's trainings")
+	}
+}
