@@ -151,10 +151,14 @@ func writeReport(dir string, f *experiment.File, recs []results.Run, prov runner
 
 func revision(p runner.Provenance) string {
 	if p.Revision == "" {
-		return "unknown (built without VCS information, e.g. by go run)"
+		return "unknown (no VCS stamp in the binary and no git checkout in the working directory)"
+	}
+	r := p.Revision
+	if p.RevisionFrom == "git" {
+		r += " (from git in the working directory)"
 	}
 	if p.Modified {
-		return p.Revision + " (with uncommitted changes)"
+		r += " (with uncommitted changes)"
 	}
-	return p.Revision
+	return r
 }

@@ -2,23 +2,29 @@ package runner
 
 import (
 	"encoding/json"
+	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"strings"
 )
 
 // Provenance records what produced a results directory. It holds no wall
 // times and no host names; it does hold the platform (GOOS/GOARCH), which
 // is why it lives in its own file, apart from the byte-identical outputs.
 type Provenance struct {
-	Module    string `json:"module"`
-	Version   string `json:"version"`  // module version, "(devel)" for a checkout
-	Revision  string `json:"revision"` // VCS revision, when the binary was built with it
-	Modified  bool   `json:"modified"` // the checkout had uncommitted changes
-	GoVersion string `json:"go_version"`
-	GOOS      string `json:"goos"`
-	GOARCH    string `json:"goarch"`
-	Deps      []Dep  `json:"deps"`
-	SpecHash  string `json:"spec_hash"` // Hash of the effective spec
+	Module   string `json:"module"`
+	Version  string `json:"version"`  // module version, "(devel)" for a checkout
+	Revision string `json:"revision"` // VCS revision of the code that ran
+	Modified bool   `json:"modified"` // the checkout had uncommitted changes
+	// RevisionFrom says where Revision was read: "build info" (stamped by
+	// go build), or "git" (go run stamps nothing, so the working
+	// directory's checkout is asked instead); empty when neither knew.
+	RevisionFrom string `json:"revision_from,omitempty"`
+	GoVersion    string `json:"go_version"`
+	GOOS         string `json:"goos"`
+	GOARCH       string `json:"goarch"`
+	Deps         []Dep  `json:"deps"`
+	SpecHash     string `json:"spec_hash"` // Hash of the effective spec
 }
 
 // Dep is one module dependency of the binary.
@@ -43,6 +49,11 @@ func CollectProvenance(specHash string) Provenance {
 			p.Modified = s.Value == "true"
 		}
 	}
+	if p.Revision != "" {
+		p.RevisionFrom = "build info"
+	} else if rev, modified, ok := gitRevision(); ok {
+		p.Revision, p.Modified, p.RevisionFrom = rev, modified, "git"
+	}
 	for _, d := range bi.Deps {
 		v := d.Version
 		if d.Replace != nil {
@@ -51,6 +62,23 @@ func CollectProvenance(specHash string) Provenance {
 		p.Deps = append(p.Deps, Dep{Path: d.Path, Version: v})
 	}
 	return p
+}
+
+// gitRevision asks git for the checkout in the working directory: `go run`
+// (the README's command) builds without VCS stamping, yet a reviewer needs
+// to know which code produced a result. ok is false without git or outside
+// a checkout.
+func gitRevision() (rev string, modified, ok bool) {
+	out, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		return "", false, false
+	}
+	rev = strings.TrimSpace(string(out))
+	st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output()
+	if err != nil {
+		return "", false, false
+	}
+	return rev, len(strings.TrimSpace(string(st))) > 0, rev != ""
 }
 
 // JSON returns the provenance as indented JSON.

@@ -463,3 +463,16 @@ func TestMethodTrainSteps(t *testing.T) {
 		t.Fatal("train_steps did not change OT's trainings")
 	}
 }
+
+// TestProvenanceRevision: tests run inside the checkout, without a VCS
+// stamp in the test binary, so the revision comes from git and names a
+// 40-hex-digit commit (skipped only where no git checkout is present).
+func TestProvenanceRevision(t *testing.T) {
+	if _, _, ok := gitRevision(); !ok {
+		t.Skip("no git checkout here")
+	}
+	p := CollectProvenance("h")
+	if len(p.Revision) != 40 || p.RevisionFrom == "" {
+		t.Fatalf("revision %q from %q, want a 40-digit commit hash and its source", p.Revision, p.RevisionFrom)
+	}
+}
