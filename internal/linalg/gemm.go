@@ -3,6 +3,8 @@ package linalg
 import (
 	"math"
 	"sync"
+
+	"github.com/flowbench/flowbench/internal/scratch"
 )
 
 // Blocking parameters (Goto and van de Geijn 2008): a kc×nr panel of B stays
@@ -30,12 +32,6 @@ type workspace struct {
 var pool = sync.Pool{New: func() any { return new(workspace) }}
 
 // grow returns buf[:n], reallocating only when buf is too short.
-func grow(buf []float64, n int) []float64 {
-	if cap(buf) < n {
-		return make([]float64, n)
-	}
-	return buf[:n]
-}
 
 // Gemm computes C = op(A)·op(B) + beta·C for row-major matrices, where op(A) is
 // m×k and op(B) is k×n. transA/transB select the transpose; lda, ldb, ldc are
@@ -145,10 +141,10 @@ func gemmBlocked(kern *kernel, transA, transB bool, m, n, k int, a []float64, ld
 			}
 			switch {
 			case !dB:
-				ws.b = grow(ws.b, roundUp(nb, nr)*kb)
+				ws.b = scratch.Grow(ws.b, roundUp(nb, nr)*kb)
 				packB(ws.b, transB, b, ldb, pc, kb, jc, nb, nr)
 			case fullN < nb:
-				ws.b = grow(ws.b, nr*kb)
+				ws.b = scratch.Grow(ws.b, nr*kb)
 				packB(ws.b, transB, b, ldb, pc, kb, jc+fullN, nb-fullN, nr)
 			}
 			for ic := 0; ic < m; ic += mc {
@@ -156,10 +152,10 @@ func gemmBlocked(kern *kernel, transA, transB bool, m, n, k int, a []float64, ld
 				fullM := mb / mr * mr
 				switch {
 				case !dA:
-					ws.a = grow(ws.a, roundUp(mb, mr)*kb)
+					ws.a = scratch.Grow(ws.a, roundUp(mb, mr)*kb)
 					packA(ws.a, transA, a, lda, ic, mb, pc, kb, mr)
 				case fullM < mb:
-					ws.a = grow(ws.a, mr*kb)
+					ws.a = scratch.Grow(ws.a, mr*kb)
 					packA(ws.a, transA, a, lda, ic+fullM, mb-fullM, pc, kb, mr)
 				}
 				for jr := 0; jr < nb; jr += nr {

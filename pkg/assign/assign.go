@@ -3,6 +3,8 @@ package assign
 import (
 	"fmt"
 	"math"
+
+	"github.com/flowbench/flowbench/internal/scratch"
 )
 
 // Stats counts the work one solve did.
@@ -187,20 +189,6 @@ func (s *Solver) row(i int) []float64 {
 	return r
 }
 
-func growInts(b []int, n int) []int {
-	if cap(b) < n {
-		return make([]int, n)
-	}
-	return b[:n]
-}
-
-func growFloats(b []float64, n int) []float64 {
-	if cap(b) < n {
-		return make([]float64, n)
-	}
-	return b[:n]
-}
-
 // solve runs the three phases described in the package comment.
 func (s *Solver) solve(dst []int, n int) float64 {
 	s.n = n
@@ -208,14 +196,14 @@ func (s *Solver) solve(dst []int, n int) float64 {
 	if n == 0 {
 		return 0
 	}
-	s.x = growInts(s.x, n)
-	s.y = growInts(s.y, n)
-	s.v = growFloats(s.v, n)
-	s.dist = growFloats(s.dist, n)
-	s.pred = growInts(s.pred, n)
-	s.cols = growInts(s.cols, n)
-	s.free = growInts(s.free, n)
-	s.scratch = growInts(s.scratch, n)
+	s.x = scratch.Grow(s.x, n)
+	s.y = scratch.Grow(s.y, n)
+	s.v = scratch.Grow(s.v, n)
+	s.dist = scratch.Grow(s.dist, n)
+	s.pred = scratch.Grow(s.pred, n)
+	s.cols = scratch.Grow(s.cols, n)
+	s.free = scratch.Grow(s.free, n)
+	s.scratch = scratch.Grow(s.scratch, n)
 
 	free := s.auctionInit()
 	s.stats.FreeAfterInit = len(free)

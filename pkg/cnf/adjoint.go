@@ -1,5 +1,7 @@
 package cnf
 
+import "github.com/flowbench/flowbench/internal/scratch"
+
 // The adjoint method (Chen et al. 2018, §2 and Appendix B). The augmented
 // state z = [x, ℓ, K, F] follows f(z, t; θ) = [v, −tr J, −|v|², −|J|_F²]
 // from t = 1 to t = 0, and the loss is
@@ -102,18 +104,11 @@ func (tr *Trainer) prepare(n int) {
 	if tr.wantJ {
 		m += n
 	}
-	tr.y = growF(tr.y, m)
-	tr.ya = growF(tr.ya, 2*n*d+len(tr.m.Params))
-	tr.cdiv = fill(growF(tr.cdiv, n), -1/float64(n))
-	tr.ck = fill(growF(tr.ck, n), -tr.cfg.Kinetic/float64(n))
-	tr.cj = fill(growF(tr.cj, n), -tr.cfg.Jacobian/float64(n))
-}
-
-func growF(s []float64, n int) []float64 {
-	if cap(s) < n {
-		return make([]float64, n)
-	}
-	return s[:n]
+	tr.y = scratch.Grow(tr.y, m)
+	tr.ya = scratch.Grow(tr.ya, 2*n*d+len(tr.m.Params))
+	tr.cdiv = fill(scratch.Grow(tr.cdiv, n), -1/float64(n))
+	tr.ck = fill(scratch.Grow(tr.ck, n), -tr.cfg.Kinetic/float64(n))
+	tr.cj = fill(scratch.Grow(tr.cj, n), -tr.cfg.Jacobian/float64(n))
 }
 
 func fill(s []float64, v float64) []float64 {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/flowbench/flowbench/internal/scratch"
 	"github.com/flowbench/flowbench/pkg/assign"
 )
 
@@ -105,13 +106,13 @@ func (o *ExactOT) Pair(x0, x1 []float64, n, d int, _ *rand.Rand) error {
 		o.cost = 0
 		return nil
 	}
-	o.perm = growInts(o.perm, n)
+	o.perm = scratch.Grow(o.perm, n)
 	c, err := o.solver.SqEuclidean(o.perm, x0, x1, d)
 	if err != nil {
 		return fmt.Errorf("couplings: exact OT: %w", err)
 	}
 	o.cost = c
-	o.buf = growFloats(o.buf, n*d)
+	o.buf = scratch.Grow(o.buf, n*d)
 	copy(o.buf, x1)
 	for i, j := range o.perm {
 		copy(x1[i*d:(i+1)*d], o.buf[j*d:(j+1)*d])
@@ -142,18 +143,4 @@ func MeanSqDist(x0, x1 []float64, d int) float64 {
 		s += e * e
 	}
 	return s / float64(len(x0)/d)
-}
-
-func growInts(b []int, n int) []int {
-	if cap(b) < n {
-		return make([]int, n)
-	}
-	return b[:n]
-}
-
-func growFloats(b []float64, n int) []float64 {
-	if cap(b) < n {
-		return make([]float64, n)
-	}
-	return b[:n]
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+
+	"github.com/flowbench/flowbench/internal/scratch"
 )
 
 // Defaults of [Sinkhorn]'s iteration control.
@@ -86,7 +88,7 @@ func (s *Sinkhorn) Pair(x0, x1 []float64, n, d int, rng *rand.Rand) error {
 	if err := checkFinite(x1, d, "x1"); err != nil {
 		return err
 	}
-	s.cost = growFloats(s.cost, n*n)
+	s.cost = scratch.Grow(s.cost, n*n)
 	for i := range n {
 		a := x0[i*d : (i+1)*d]
 		row := s.cost[i*n : (i+1)*n]
@@ -104,19 +106,19 @@ func (s *Sinkhorn) Pair(x0, x1 []float64, n, d int, rng *rand.Rand) error {
 	if err != nil {
 		return err
 	}
-	s.idx = growInts(s.idx, 2*n)
+	s.idx = scratch.Grow(s.idx, 2*n)
 	if s.Joint {
 		s.sampleJoint(plan, n, rng)
 	} else {
 		s.sampleRows(plan, n, rng)
 	}
-	s.buf1 = growFloats(s.buf1, n*d)
+	s.buf1 = scratch.Grow(s.buf1, n*d)
 	copy(s.buf1, x1)
 	for i, j := range s.idx[n : 2*n] {
 		copy(x1[i*d:(i+1)*d], s.buf1[j*d:(j+1)*d])
 	}
 	if s.Joint {
-		s.buf0 = growFloats(s.buf0, n*d)
+		s.buf0 = scratch.Grow(s.buf0, n*d)
 		copy(s.buf0, x0)
 		for i, j := range s.idx[:n] {
 			copy(x0[i*d:(i+1)*d], s.buf0[j*d:(j+1)*d])
@@ -197,13 +199,13 @@ func (s *Sinkhorn) Plan(cost []float64, n int) ([]float64, error) {
 	if tol == 0 {
 		tol = DefaultTol
 	}
-	s.f = growFloats(s.f, n)
-	s.g = growFloats(s.g, n)
-	s.lse = growFloats(s.lse, n)
-	s.u = growFloats(s.u, n)
-	s.v = growFloats(s.v, n)
-	s.kv = growFloats(s.kv, n)
-	s.kern = growFloats(s.kern, n*n)
+	s.f = scratch.Grow(s.f, n)
+	s.g = scratch.Grow(s.g, n)
+	s.lse = scratch.Grow(s.lse, n)
+	s.u = scratch.Grow(s.u, n)
+	s.v = scratch.Grow(s.v, n)
+	s.kv = scratch.Grow(s.kv, n)
+	s.kern = scratch.Grow(s.kern, n*n)
 	clear(s.f)
 	clear(s.g)
 	// ε-scaling: solve a sequence of problems with ε_k = max(ε, c_max/2^k),
@@ -268,7 +270,7 @@ func (s *Sinkhorn) Plan(cost []float64, n int) ([]float64, error) {
 	// The loop leaves either after an f-update (converged: rows exact) or
 	// after a g-update (MaxIter: columns exact); the plan is built from the
 	// current potentials either way.
-	s.plan = growFloats(s.plan, n*n)
+	s.plan = scratch.Grow(s.plan, n*n)
 	for i := range n {
 		row := cost[i*n : (i+1)*n]
 		pr := s.plan[i*n : (i+1)*n]

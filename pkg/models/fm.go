@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/flowbench/flowbench/internal/linalg"
+	"github.com/flowbench/flowbench/internal/scratch"
 )
 
 // FMLossGrad evaluates the flow-matching loss
@@ -29,7 +30,7 @@ func (m *MLP) FMLossGrad(xt, t, u []float64) float64 {
 	// W_lᵀ for l ≥ 2, shared by the blocks: g·W_lᵀ then reads it in place
 	// instead of packing W_l again in every block (the same sums, so the
 	// same bits).
-	m.wT = grow(m.wT, np)
+	m.wT = scratch.Grow(m.wT, np)
 	for _, l := range m.layers[1:] {
 		w, _ := m.wb(l)
 		wt := m.wT[l.w:l.b]
@@ -39,8 +40,8 @@ func (m *MLP) FMLossGrad(xt, t, u []float64) float64 {
 			}
 		}
 	}
-	m.part = grow(m.part, nblk*np)
-	m.lossPart = grow(m.lossPart, nblk)
+	m.part = scratch.Grow(m.part, nblk*np)
+	m.lossPart = scratch.Grow(m.lossPart, nblk)
 	m.cx, m.cts, m.cu, m.cn = xt, t, u, n
 	m.forBlocks(nblk, m.fmTask)
 	m.cx, m.cts, m.cu = nil, nil, nil
@@ -69,12 +70,12 @@ func (m *MLP) fmBlock(w, blk int) {
 		s.ds = make([][]float64, L-1)
 	}
 	for i := 0; i < L-1; i++ {
-		s.hs[i] = grow(s.hs[i], fmRows*m.layers[i].out)
-		s.ds[i] = grow(s.ds[i], fmRows*m.layers[i].out)
+		s.hs[i] = scratch.Grow(s.hs[i], fmRows*m.layers[i].out)
+		s.ds[i] = scratch.Grow(s.ds[i], fmRows*m.layers[i].out)
 	}
-	s.g = grow(s.g, fmRows*max(m.mw, d))
-	s.g2 = grow(s.g2, fmRows*max(m.mw, d))
-	s.vout = grow(s.vout, fmRows*d)
+	s.g = scratch.Grow(s.g, fmRows*max(m.mw, d))
+	s.g2 = scratch.Grow(s.g2, fmRows*max(m.mw, d))
+	s.vout = scratch.Grow(s.vout, fmRows*d)
 	np := len(m.Params)
 	grad := m.part[blk*np : (blk+1)*np]
 	u := m.cu[r0*d : r1*d]

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/flowbench/flowbench/internal/linalg"
+	"github.com/flowbench/flowbench/internal/scratch"
 	"github.com/flowbench/flowbench/pkg/autodiff"
 )
 
@@ -158,20 +159,13 @@ func (m *MLP) SetHutchinson(rng *rand.Rand, kind ProbeKind, probes int) {
 // SetExact makes VelocityDiv compute the exact divergence (the default).
 func (m *MLP) SetExact() { m.hrng, m.hcount = nil, 0 }
 
-func grow(s []float64, n int) []float64 {
-	if cap(s) < n {
-		return make([]float64, n)
-	}
-	return s[:n]
-}
-
 func (m *MLP) maxWidth() int { return m.mw }
 
 // fillInput writes the rows [x_r, τ(t_r)] into buf (grown to n rows) and
 // returns it.
 func (m *MLP) fillInput(buf *[]float64, x, ts []float64, n int) []float64 {
 	d, in := m.Cfg.Dim, m.Cfg.InputDim()
-	*buf = grow(*buf, n*in)
+	*buf = scratch.Grow(*buf, n*in)
 	a := *buf
 	for r := 0; r < n; r++ {
 		row := a[r*in : (r+1)*in]
@@ -217,7 +211,7 @@ func (m *MLP) wb(l layer) (w, b []float64) {
 func (m *MLP) timeBias(t float64) {
 	l, d := m.layers[0], m.Cfg.Dim
 	c := l.out
-	m.bt = grow(m.bt, c)
+	m.bt = scratch.Grow(m.bt, c)
 	copy(m.bt, m.Params[l.b:l.b+c])
 	fold := func(q int, tau float64) {
 		wq := m.Params[l.w+(d+q)*c : l.w+(d+q+1)*c]
@@ -262,8 +256,8 @@ func (m *MLP) velBlock(w, blk int) {
 	r1 := min(m.cn, r0+velRows)
 	nb := r1 - r0
 	s := &m.wsw[w]
-	s.a = grow(s.a, velRows*m.mw)
-	s.b = grow(s.b, velRows*m.mw)
+	s.a = scratch.Grow(s.a, velRows*m.mw)
+	s.b = scratch.Grow(s.b, velRows*m.mw)
 	x, dst := m.cx[r0*d:r1*d], m.cdst[r0*d:r1*d]
 	z := s.a[:nb*m.layers[0].out]
 	m.firstLayer(z, x, nb)
@@ -300,7 +294,7 @@ func (m *MLP) VelocityDiv(dst, div, x []float64, t float64) {
 	k := d
 	if m.hrng != nil {
 		k = m.hcount
-		m.ws.probes = grow(m.ws.probes, k*n*d)
+		m.ws.probes = scratch.Grow(m.ws.probes, k*n*d)
 		for i := range m.ws.probes {
 			if m.hkind == Gaussian {
 				m.ws.probes[i] = m.hrng.NormFloat64()
@@ -313,10 +307,10 @@ func (m *MLP) VelocityDiv(dst, div, x []float64, t float64) {
 	}
 	rows := (k + 1) * n
 	mw := m.maxWidth()
-	m.ws.a = grow(m.ws.a, rows*mw)
-	m.ws.b = grow(m.ws.b, rows*mw)
-	m.ws.d1 = grow(m.ws.d1, n*mw)
-	m.ws.out = grow(m.ws.out, rows*d)
+	m.ws.a = scratch.Grow(m.ws.a, rows*mw)
+	m.ws.b = scratch.Grow(m.ws.b, rows*mw)
+	m.ws.d1 = scratch.Grow(m.ws.d1, n*mw)
+	m.ws.out = scratch.Grow(m.ws.out, rows*d)
 
 	// First layer: primal only (time folded into the bias); tangent seeds
 	// from rows of W_1.

@@ -3,6 +3,8 @@ package solvers
 import (
 	"fmt"
 	"math"
+
+	"github.com/flowbench/flowbench/internal/scratch"
 )
 
 // DefaultMaxSteps is the step limit Dopri5 uses when MaxSteps is 0.
@@ -92,10 +94,10 @@ func (d *Dopri5) Validate() error {
 
 func (d *Dopri5) ensure(n int) {
 	for i := range d.k {
-		d.k[i] = grow(d.k[i], n)
+		d.k[i] = scratch.Grow(d.k[i], n)
 	}
-	d.ytmp = grow(d.ytmp, n)
-	d.y1 = grow(d.y1, n)
+	d.ytmp = scratch.Grow(d.ytmp, n)
+	d.y1 = scratch.Grow(d.y1, n)
 }
 
 // initialStep is the starting-step heuristic of HNW I §II.4 (with RMS norms):

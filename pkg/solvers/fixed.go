@@ -3,6 +3,8 @@ package solvers
 import (
 	"fmt"
 	"math"
+
+	"github.com/flowbench/flowbench/internal/scratch"
 )
 
 // Fixed is a fixed-step explicit Runge–Kutta solver running Tableau. Solve
@@ -46,9 +48,9 @@ func (f *Fixed) ensure(n int) {
 		f.k = make([][]float64, s)
 	}
 	for i := range f.k {
-		f.k[i] = grow(f.k[i], n)
+		f.k[i] = scratch.Grow(f.k[i], n)
 	}
-	f.tmp = grow(f.tmp, n)
+	f.tmp = scratch.Grow(f.tmp, n)
 }
 
 // step advances y from t to t+h by one Runge–Kutta step.

@@ -99,12 +99,6 @@ func newSaved(save []float64) Result {
 }
 
 // grow returns buf resized to n, reusing its storage when it is large enough.
-func grow(buf []float64, n int) []float64 {
-	if cap(buf) >= n {
-		return buf[:n]
-	}
-	return make([]float64, n)
-}
 
 // axpy computes y += a·x.
 func axpy(y []float64, a float64, x []float64) {
