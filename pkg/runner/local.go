@@ -416,15 +416,21 @@ func pairs(j *Job) (results.Run, error) {
 // and the trajectory figure.
 const trajTimes = 33
 
+// modelAndTest reads the inputs every evaluation starts from: the model
+// (input 0) and the test set (input 1, n×d).
+func modelAndTest(j *Job) (m *models.MLP, test []float64, n, d int, err error) {
+	if m, err = loadModel(j.Store, j.Inputs[0]); err != nil {
+		return nil, nil, 0, 0, err
+	}
+	test, n, d, err = readNPY(j.Store, j.Inputs[1], "testset")
+	return m, test, n, d, err
+}
+
 // eval samples the model with one solver and scores the samples against
 // the test set (MATH.md §4).
 func eval(j *Job) (results.Run, error) {
 	c := j.Artifact.Config.(EvalConfig)
-	m, err := loadModel(j.Store, j.Inputs[0])
-	if err != nil {
-		return results.Run{}, err
-	}
-	test, nt, d, err := readNPY(j.Store, j.Inputs[1], "testset")
+	m, test, nt, d, err := modelAndTest(j)
 	if err != nil {
 		return results.Run{}, err
 	}
@@ -561,11 +567,7 @@ func transport(j *Job) (results.Run, error) {
 // against the exact marginal field (§3).
 func modelEval(j *Job) (results.Run, error) {
 	c := j.Artifact.Config.(ModelEvalConfig)
-	m, err := loadModel(j.Store, j.Inputs[0])
-	if err != nil {
-		return results.Run{}, err
-	}
-	test, _, d, err := readNPY(j.Store, j.Inputs[1], "testset")
+	m, test, _, d, err := modelAndTest(j)
 	if err != nil {
 		return results.Run{}, err
 	}
