@@ -83,3 +83,21 @@ func TestExperimentsValid(t *testing.T) {
 		}
 	}
 }
+
+// TestDryRun: -dry-run prints the plan's counts per kind and a time
+// estimate from a measured rate, and writes nothing.
+func TestDryRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	var out, errb bytes.Buffer
+	if code := run(&out, &errb, []string{"-dry-run", "-o", dir, "testdata/tiny.spec"}); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{"train ", "eval ", "to compute", "GFLOP/s of a flow-matching step measured now"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("dry-run output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("dry-run created %s (err %v)", dir, err)
+	}
+}
