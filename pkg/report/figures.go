@@ -498,14 +498,20 @@ func labelGrid(plots [][]*plot.Plot, ps *panelSet) {
 
 // samples draws the sample scatter grids of dataset ds.
 func (fw *figureWriter) samples(ds string) error {
-	ps := fw.panels(ds, RoleSamples)
+	return fw.grids(ds, RoleSamples, fw.samplesGrid)
+}
+
+// grids draws the panels of the runs with files of role as one or more
+// grids of at most maxGridCols columns, each by draw.
+func (fw *figureWriter) grids(ds, role string, draw func(ds string, ps *panelSet, file, title string) error) error {
+	ps := fw.panels(ds, role)
 	if ps == nil {
 		return nil
 	}
 	parts := ps.split(maxGridCols)
 	for i, part := range parts {
 		file, title := gridName(part, i, len(parts))
-		if err := fw.samplesGrid(ds, part, file, title); err != nil {
+		if err := draw(ds, part, file, title); err != nil {
 			return err
 		}
 	}
@@ -628,18 +634,7 @@ func (fw *figureWriter) trajectoryBox(ps *panelSet, test *npyData) *bounds {
 
 // trajectories draws a few ODE paths per run of dataset ds.
 func (fw *figureWriter) trajectories(ds string) error {
-	ps := fw.panels(ds, RoleTrajectories)
-	if ps == nil {
-		return nil
-	}
-	parts := ps.split(maxGridCols)
-	for i, part := range parts {
-		file, title := gridName(part, i, len(parts))
-		if err := fw.trajectoryGrid(ds, part, file, title); err != nil {
-			return err
-		}
-	}
-	return nil
+	return fw.grids(ds, RoleTrajectories, fw.trajectoryGrid)
 }
 
 // trajectoryGrid draws one grid of trajectory panels.
