@@ -60,10 +60,11 @@ type Solver struct {
 	n int
 
 	// cost source: either dense or (px, py, d)
-	dense  []float64
-	px, py []float64
-	d      int
-	rowBuf []float64
+	dense    []float64
+	px, py   []float64
+	py0, py1 []float64 // for d = 2: the coordinates of y as two columns
+	d        int
+	rowBuf   []float64
 
 	x, y    []int // row → column, column → row (−1 when free)
 	v       []float64
@@ -149,6 +150,13 @@ func (s *Solver) SqEuclidean(dst []int, x, y []float64, d int) (float64, error) 
 		}
 	}
 	s.dense, s.px, s.py, s.d = nil, x, y, d
+	if d == 2 {
+		s.py0 = scratch.Grow(s.py0, n)
+		s.py1 = scratch.Grow(s.py1, n)
+		for j := 0; j < n; j++ {
+			s.py0[j], s.py1[j] = y[2*j], y[2*j+1]
+		}
+	}
 	if cap(s.rowBuf) < n {
 		s.rowBuf = make([]float64, n)
 	}
@@ -168,13 +176,7 @@ func (s *Solver) row(i int) []float64 {
 	r := s.rowBuf[:n]
 	xi := s.px[i*d : (i+1)*d : (i+1)*d]
 	if d == 2 {
-		a, b := xi[0], xi[1]
-		py := s.py[: 2*n : 2*n]
-		for j := range r {
-			da := a - py[2*j]
-			db := b - py[2*j+1]
-			r[j] = da*da + db*db
-		}
+		sqDist2(r, xi[0], xi[1], s.py0, s.py1)
 		return r
 	}
 	for j := range r {
@@ -187,6 +189,35 @@ func (s *Solver) row(i int) []float64 {
 		r[j] = sum
 	}
 	return r
+}
+
+// rowMin2 returns the smallest reduced cost C[i, j] − v[j] of row i, its
+// first column and the second smallest (see min2Sub).
+func (s *Solver) rowMin2(i int) (u1, u2 float64, j1 int) {
+	if s.dense == nil && s.d == 2 {
+		s.stats.RowReads++
+		return sqMin2(s.px[2*i], s.px[2*i+1], s.py0, s.py1, s.v[:s.n])
+	}
+	return min2Sub(s.row(i), s.v[:s.n])
+}
+
+// cost returns C[i, j], rounded as in row(i).
+func (s *Solver) cost(i, j int) float64 {
+	if s.dense != nil {
+		return s.dense[i*s.n+j]
+	}
+	d := s.d
+	if d == 2 {
+		da := s.px[2*i] - s.py0[j]
+		db := s.px[2*i+1] - s.py1[j]
+		return da*da + db*db
+	}
+	var sum float64
+	for k, xv := range s.px[i*d : (i+1)*d] {
+		t := xv - s.py[j*d+k]
+		sum += t * t
+	}
+	return sum
 }
 
 // solve runs the three phases described in the package comment.
@@ -351,14 +382,8 @@ func (s *Solver) dropSlack(eps float64) []int {
 			free = append(free, i)
 			continue
 		}
-		r := s.row(i)
-		m := math.Inf(1)
-		for j, c := range r {
-			if h := c - v[j]; h < m {
-				m = h
-			}
-		}
-		if r[j0]-v[j0]-m > eps {
+		m, _, _ := s.rowMin2(i)
+		if s.cost(i, j0)-v[j0]-m > eps {
 			x[i] = -1
 			y[j0] = -1
 			free = append(free, i)
@@ -388,20 +413,7 @@ func (s *Solver) auctionPhase(eps float64) {
 		}
 		count--
 		s.stats.Bids++
-		r := s.row(i)
-		u1, u2 := math.Inf(1), math.Inf(1)
-		j1 := -1
-		for j, c := range r {
-			h := c - v[j]
-			if h < u2 {
-				if h >= u1 {
-					u2 = h
-				} else {
-					u2 = u1
-					u1, j1 = h, j
-				}
-			}
-		}
+		u1, u2, j1 := s.rowMin2(i)
 		v[j1] -= u2 - u1 + eps
 		i0 := y[j1]
 		x[i] = j1

@@ -46,8 +46,17 @@
 // O(n³) in the worst case; the auction is pseudo-polynomial (each bid lowers
 // a price by at least ε, so a phase needs at most O(n²·span/ε) bids in
 // theory, with ε ≥ 1e-9·span). Measured: two 2-D Gaussian clouds of 10,000
-// points take about 25 s on one core (≈ 140 bids per row), see the package
-// benchmarks. Memory is O(n) beyond the cost matrix. Ties are broken by index and the queue is
+// points take about 4 s on one core (≈ 140 bids per row), a 512-point
+// minibatch coupling about 6 ms; see the package benchmarks.
+//
+// Every bid and every slack check is one scan of a row for its two smallest
+// reduced costs. On amd64 with AVX2 that scan runs as an assembly kernel
+// over eight lanes (fused with the squared-distance computation for 2-D
+// point clouds), whose lanes are merged so that the result — value, first
+// index of the minimum, second value — is bit-identical to the scalar scan,
+// which other platforms and the purego build use; the tests compare the two.
+// This made the 512-point coupling 3.4× and the 10,000-point problem 4.7×
+// faster than the scalar loop. Memory is O(n) beyond the cost matrix. Ties are broken by index and the queue is
 // first-in first-out, so results are deterministic.
 //
 // [SqEuclidean] evaluates the squared Euclidean cost |x_i − y_j|² one row at a

@@ -1,0 +1,156 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func min2SubAVX2(r, v *float64, n int, st *min2State)
+//
+// Two sets of four lanes (A: entries 8k..8k+3, B: 8k+4..8k+7). Per lane,
+// with h = r[j] − v[j] and mask = h < m1:
+//   m2 ← mask ? m1 : min(m2, h);  m1 ← mask ? h : m1;  idx ← mask ? j : idx.
+// State layout (bytes): m1 0, m2 64, idx 128, jv 192, step 256.
+TEXT ·min2SubAVX2(SB), NOSPLIT, $0-32
+	MOVQ r+0(FP), SI
+	MOVQ v+8(FP), DI
+	MOVQ n+16(FP), CX
+	MOVQ st+24(FP), DX
+
+	VMOVUPD 0(DX), Y0   // m1 A
+	VMOVUPD 32(DX), Y3  // m1 B
+	VMOVUPD 64(DX), Y1  // m2 A
+	VMOVUPD 96(DX), Y4  // m2 B
+	VMOVDQU 128(DX), Y2 // idx A
+	VMOVDQU 160(DX), Y5 // idx B
+	VMOVDQU 192(DX), Y6 // jv A
+	VMOVDQU 224(DX), Y7 // jv B
+	VMOVDQU 256(DX), Y8 // step
+
+	XORQ AX, AX
+
+loop:
+	VMOVUPD (SI)(AX*8), Y9
+	VSUBPD  (DI)(AX*8), Y9, Y9    // h = r − v
+	VCMPPD  $1, Y0, Y9, Y10       // h < m1
+	VMINPD  Y9, Y1, Y11           // min(m2, h)
+	VBLENDVPD Y10, Y0, Y11, Y1    // m2 = mask ? m1 : min(m2, h)
+	VBLENDVPD Y10, Y9, Y0, Y0     // m1 = mask ? h : m1
+	VBLENDVPD Y10, Y6, Y2, Y2     // idx = mask ? jv : idx
+
+	VMOVUPD 32(SI)(AX*8), Y12
+	VSUBPD  32(DI)(AX*8), Y12, Y12
+	VCMPPD  $1, Y3, Y12, Y13
+	VMINPD  Y12, Y4, Y14
+	VBLENDVPD Y13, Y3, Y14, Y4
+	VBLENDVPD Y13, Y12, Y3, Y3
+	VBLENDVPD Y13, Y7, Y5, Y5
+
+	VPADDQ Y8, Y6, Y6
+	VPADDQ Y8, Y7, Y7
+	ADDQ   $8, AX
+	CMPQ   AX, CX
+	JLT    loop
+
+	VMOVUPD Y0, 0(DX)
+	VMOVUPD Y3, 32(DX)
+	VMOVUPD Y1, 64(DX)
+	VMOVUPD Y4, 96(DX)
+	VMOVDQU Y2, 128(DX)
+	VMOVDQU Y5, 160(DX)
+	VMOVDQU Y6, 192(DX)
+	VMOVDQU Y7, 224(DX)
+	VZEROUPPER
+	RET
+
+// func sqDist2AVX2(dst *float64, a, b float64, y0, y1 *float64, n int)
+TEXT ·sqDist2AVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	VBROADCASTSD a+8(FP), Y0
+	VBROADCASTSD b+16(FP), Y1
+	MOVQ y0+24(FP), SI
+	MOVQ y1+32(FP), DX
+	MOVQ n+40(FP), CX
+	XORQ AX, AX
+
+sqloop:
+	VMOVUPD (SI)(AX*8), Y2
+	VSUBPD  Y2, Y0, Y2            // a − y0
+	VMULPD  Y2, Y2, Y2
+	VMOVUPD (DX)(AX*8), Y3
+	VSUBPD  Y3, Y1, Y3            // b − y1
+	VMULPD  Y3, Y3, Y3
+	VADDPD  Y3, Y2, Y2
+	VMOVUPD Y2, (DI)(AX*8)
+	ADDQ    $4, AX
+	CMPQ    AX, CX
+	JLT     sqloop
+	VZEROUPPER
+	RET
+
+// func sqMin2AVX2(a, b float64, y0, y1, v *float64, n int, st *min2State)
+//
+// min2SubAVX2 on the row h_j = ((a − y0[j])² + (b − y1[j])²) − v[j], computed
+// on the fly with the operations of sqDist2AVX2.
+TEXT ·sqMin2AVX2(SB), NOSPLIT, $0-56
+	VBROADCASTSD a+0(FP), Y14
+	VBROADCASTSD b+8(FP), Y15
+	MOVQ y0+16(FP), SI
+	MOVQ y1+24(FP), BX
+	MOVQ v+32(FP), DI
+	MOVQ n+40(FP), CX
+	MOVQ st+48(FP), DX
+
+	VMOVUPD 0(DX), Y0
+	VMOVUPD 32(DX), Y3
+	VMOVUPD 64(DX), Y1
+	VMOVUPD 96(DX), Y4
+	VMOVDQU 128(DX), Y2
+	VMOVDQU 160(DX), Y5
+	VMOVDQU 192(DX), Y6
+	VMOVDQU 224(DX), Y7
+
+	XORQ AX, AX
+
+sqmloop:
+	VMOVUPD (SI)(AX*8), Y9
+	VSUBPD  Y9, Y14, Y9           // a − y0
+	VMULPD  Y9, Y9, Y9
+	VMOVUPD (BX)(AX*8), Y10
+	VSUBPD  Y10, Y15, Y10         // b − y1
+	VMULPD  Y10, Y10, Y10
+	VADDPD  Y10, Y9, Y9
+	VSUBPD  (DI)(AX*8), Y9, Y9    // h = cost − v
+	VCMPPD  $1, Y0, Y9, Y10
+	VMINPD  Y9, Y1, Y11
+	VBLENDVPD Y10, Y0, Y11, Y1
+	VBLENDVPD Y10, Y9, Y0, Y0
+	VBLENDVPD Y10, Y6, Y2, Y2
+
+	VMOVUPD 32(SI)(AX*8), Y12
+	VSUBPD  Y12, Y14, Y12
+	VMULPD  Y12, Y12, Y12
+	VMOVUPD 32(BX)(AX*8), Y13
+	VSUBPD  Y13, Y15, Y13
+	VMULPD  Y13, Y13, Y13
+	VADDPD  Y13, Y12, Y12
+	VSUBPD  32(DI)(AX*8), Y12, Y12
+	VCMPPD  $1, Y3, Y12, Y13
+	VMINPD  Y12, Y4, Y11
+	VBLENDVPD Y13, Y3, Y11, Y4
+	VBLENDVPD Y13, Y12, Y3, Y3
+	VBLENDVPD Y13, Y7, Y5, Y5
+
+	VPADDQ 256(DX), Y6, Y6
+	VPADDQ 256(DX), Y7, Y7
+	ADDQ   $8, AX
+	CMPQ   AX, CX
+	JLT    sqmloop
+
+	VMOVUPD Y0, 0(DX)
+	VMOVUPD Y3, 32(DX)
+	VMOVUPD Y1, 64(DX)
+	VMOVUPD Y4, 96(DX)
+	VMOVDQU Y2, 128(DX)
+	VMOVDQU Y5, 160(DX)
+	VMOVDQU Y6, 192(DX)
+	VMOVDQU Y7, 224(DX)
+	VZEROUPPER
+	RET
