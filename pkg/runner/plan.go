@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/flowbench/flowbench/pkg/experiment"
 	"github.com/flowbench/flowbench/pkg/results"
@@ -329,8 +330,16 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 	var transport *Artifact
 	if slices.Contains(sampleMetrics, "npe") {
 		n := min(e.Samples, s.Data.TestSize)
-		transport = p.add(KindTransport, TransportConfig{Source: s.Data.Source, Dim: dim, N: n}, []*Artifact{test},
-			[]results.Param{{Key: "dataset", Value: s.Data.Target}, {Key: "seed", Value: strconv.Itoa(seed)}},
+		// Labelled by the dataset, the data axes of the sweep (a source
+		// axis makes several transports per target and seed) and the seed.
+		tp := []results.Param{{Key: "dataset", Value: s.Data.Target}}
+		for _, b := range base {
+			if strings.HasPrefix(b.Key, "data.") {
+				tp = append(tp, b)
+			}
+		}
+		tp = append(tp, results.Param{Key: "seed", Value: strconv.Itoa(seed)})
+		transport = p.add(KindTransport, TransportConfig{Source: s.Data.Source, Dim: dim, N: n}, []*Artifact{test}, tp,
 			fmt.Sprintf("W2 source-target %s seed=%d", s.Data.Target, seed), float64(n)*float64(n)*float64(dimOf(dim)))
 	}
 	evalInputs := func(model *Artifact) []*Artifact {

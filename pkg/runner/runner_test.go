@@ -476,3 +476,42 @@ func TestProvenanceRevision(t *testing.T) {
 		t.Fatalf("revision %q from %q, want a 40-digit commit hash and its source", p.Revision, p.RevisionFrom)
 	}
 }
+
+// TestTransportLabelledBySource: with the source swept, the same target and
+// seed have one transport per source, and their labels tell them apart (the
+// report groups runs by these parameters).
+func TestTransportLabelledBySource(t *testing.T) {
+	const src = `
+name: t
+seeds: [1, 2]
+data: {source: [normal, moons], target: [circles], test_size: 100}
+training: {steps: 10, batch: 8}
+methods: [{label: OT, kind: ot}]
+evaluation: {samples: 50, solvers: [{name: euler, steps: [2]}], metrics: [npe]}
+`
+	p := load(t, src)
+	seen := map[string]bool{}
+	for _, a := range p.Artifacts {
+		if a.Kind != KindTransport {
+			continue
+		}
+		var parts []string
+		for _, q := range a.Params {
+			parts = append(parts, q.Key+"="+q.Value)
+		}
+		label := strings.Join(parts, ",")
+		if seen[label] {
+			t.Fatalf("two transports labelled %s", label)
+		}
+		seen[label] = true
+	}
+	want := []string{
+		"dataset=circles,data.source=normal,seed=1", "dataset=circles,data.source=normal,seed=2",
+		"dataset=circles,data.source=moons,seed=1", "dataset=circles,data.source=moons,seed=2",
+	}
+	for _, w := range want {
+		if !seen[w] {
+			t.Errorf("no transport labelled %s; have %v", w, seen)
+		}
+	}
+}
