@@ -59,3 +59,13 @@ func addTo(dst, a []float64) {
 		dst[i] += a[i]
 	}
 }
+
+// Mul sets dst[i] = a[i]·b[i] for i < len(dst), each product rounded once
+// (the same bits as the Go expression), on the vector kernels where they run.
+// dst may be a or b itself.
+func Mul(dst, a, b []float64) { mulTo(dst, a, b) }
+
+// Add sets dst[i] += a[i] for i < len(dst), each sum rounded once (the same
+// bits as the Go expression), on the vector kernels where they run. dst may
+// be a itself.
+func Add(dst, a []float64) { addTo(dst, a) }

@@ -1,12 +1,14 @@
 package autodiff
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
 
 // TestVecKernels: the vector elementwise loops equal the plain Go
-// expressions bit for bit on lengths with and without a scalar tail.
+// expressions bit for bit on lengths with and without a scalar tail, and
+// so do the exported Mul and Add with dst aliasing an operand.
 func TestVecKernels(t *testing.T) {
 	rng := rand.New(rand.NewPCG(41, 42))
 	for n := 0; n <= 27; n++ {
@@ -22,6 +24,15 @@ func TestVecKernels(t *testing.T) {
 				if got[q][i] != want[q] {
 					t.Fatalf("n=%d op %d [%d] = %v, want %v", n, q, i, got[q][i], want[q])
 				}
+			}
+		}
+		// The exported Mul and Add, in place (dst is an operand).
+		m, s := append([]float64(nil), a...), append([]float64(nil), d0...)
+		Mul(m, m, b)
+		Add(s, s)
+		for i := 0; i < n; i++ {
+			if math.Float64bits(m[i]) != math.Float64bits(a[i]*b[i]) || math.Float64bits(s[i]) != math.Float64bits(d0[i]+d0[i]) {
+				t.Fatalf("n=%d [%d]: Mul %v, Add %v; want %v, %v", n, i, m[i], s[i], a[i]*b[i], d0[i]+d0[i])
 			}
 		}
 	}
