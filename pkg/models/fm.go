@@ -5,6 +5,7 @@ import (
 
 	"github.com/flowbench/flowbench/internal/linalg"
 	"github.com/flowbench/flowbench/internal/scratch"
+	"github.com/flowbench/flowbench/pkg/autodiff"
 )
 
 // FMLossGrad evaluates the flow-matching loss
@@ -40,6 +41,7 @@ func (m *MLP) FMLossGrad(xt, t, u []float64) float64 {
 			}
 		}
 	}
+	m.repeatBiases(m.Params[m.layers[0].b : m.layers[0].b+m.layers[0].out])
 	m.part = scratch.Grow(m.part, nblk*np)
 	m.lossPart = scratch.Grow(m.lossPart, nblk)
 	m.cx, m.cts, m.cu, m.cn = xt, t, u, n
@@ -48,10 +50,7 @@ func (m *MLP) FMLossGrad(xt, t, u []float64) float64 {
 	loss := 0.0
 	for b := 0; b < nblk; b++ {
 		loss += m.lossPart[b]
-		g := m.Grad[:np]
-		for i, v := range m.part[b*np : (b+1)*np] {
-			g[i] += v
-		}
+		autodiff.Add(m.Grad[:np], m.part[b*np:(b+1)*np])
 	}
 	return loss / float64(n)
 }
@@ -84,6 +83,7 @@ func (m *MLP) fmBlock(w, blk int) {
 	in := m.fillInput(&s.in, m.cx[r0*d:r1*d], m.cts[r0:r1], nb)
 	cur := in
 	vout := s.vout[:nb*d]
+	rep := m.brep
 	for i, l := range m.layers {
 		wt, b := m.wb(l)
 		c := l.out
@@ -93,7 +93,8 @@ func (m *MLP) fmBlock(w, blk int) {
 		}
 		linalg.Gemm(false, false, nb, c, l.in, cur, l.in, wt, c, 0, out, c)
 		if i < L-1 {
-			m.act.ApplyBias(out, s.ds[i][:nb*c], out, b)
+			m.actRep(out, s.ds[i][:nb*c], rep, nb, c)
+			rep = rep[repRows*c:]
 		} else {
 			addBias(out, b, nb)
 		}
@@ -125,20 +126,14 @@ func (m *MLP) fmBlock(w, blk int) {
 		linalg.Gemm(true, false, l.in, c, nb, hin, l.in, g, c, 0, gw, c)
 		copy(gb, g[:c])
 		for r := 1; r < nb; r++ {
-			gr := g[r*c : (r+1)*c]
-			for j, v := range gr {
-				gb[j] += v
-			}
+			autodiff.Add(gb, g[r*c:(r+1)*c])
 		}
 		if i == 0 {
 			break
 		}
 		gn := g2[:nb*l.in]
 		linalg.Gemm(false, false, nb, l.in, c, g, c, m.wT[l.w:l.b], l.in, 0, gn, l.in)
-		dd := s.ds[i-1][:nb*l.in]
-		for j := range gn {
-			gn[j] *= dd[j]
-		}
+		autodiff.Mul(gn, gn, s.ds[i-1][:nb*l.in])
 		g, g2 = gn, g[:cap(g)]
 	}
 }

@@ -59,6 +59,7 @@ type MLP struct {
 	cts, cu  []float64 // per-row times and targets of the current FMLossGrad
 	cn       int       // rows of the current call
 	bt       []float64 // first-layer bias with the time features folded in
+	brep     []float64 // each hidden layer's bias repeated repRows times (repeatBiases)
 	part     []float64 // per-block gradients, block-major
 	wT       []float64 // transposed weights (FMLossGrad), laid out like Params
 	lossPart []float64 // per-block sums of squared residuals
@@ -244,9 +245,53 @@ func (m *MLP) Velocity(dst, x []float64, t float64) {
 		return
 	}
 	m.timeBias(t)
+	m.repeatBiases(m.bt)
 	m.cx, m.cdst, m.cn = x, dst, n
 	m.forBlocks(numBlocks(n, velRows), m.velTask)
 	m.cx, m.cdst = nil, nil
+}
+
+// repRows is how many rows one ApplyBias call of Velocity and FMLossGrad
+// covers: the bias row is repeated repRows times (brep), so the activation
+// kernel's setup is paid once per repRows rows instead of once per row. The
+// sums are the same, z + b elementwise, so the bits are.
+const repRows = 16
+
+// repeatBiases fills m.brep with repRows copies of each hidden layer's bias,
+// layer after layer, taking first as the first layer's (Velocity passes
+// m.bt, with the time features folded in).
+func (m *MLP) repeatBiases(first []float64) {
+	tot := 0
+	for _, l := range m.layers[:len(m.layers)-1] {
+		tot += repRows * l.out
+	}
+	m.brep = scratch.Grow(m.brep, tot)
+	off := 0
+	for i, l := range m.layers[:len(m.layers)-1] {
+		b := first
+		if i > 0 {
+			_, b = m.wb(l)
+		}
+		for r := 0; r < repRows; r++ {
+			copy(m.brep[off:off+l.out], b)
+			off += l.out
+		}
+	}
+}
+
+// actRep applies σ(z + b) in place to the nb rows of z (width c), b being
+// rep, c's bias repeated repRows times, and writes σ'(z + b) into d1 unless
+// it is nil.
+func (m *MLP) actRep(z, d1, rep []float64, nb, c int) {
+	for r := 0; r < nb; r += repRows {
+		k := min(repRows, nb-r)
+		zz := z[r*c : (r+k)*c]
+		var dd []float64
+		if d1 != nil {
+			dd = d1[r*c : (r+k)*c]
+		}
+		m.act.ApplyBias(zz, dd, zz, rep[:k*c])
+	}
 }
 
 // velBlock computes Velocity for row block blk with worker w's scratch.
@@ -259,9 +304,11 @@ func (m *MLP) velBlock(w, blk int) {
 	s.a = scratch.Grow(s.a, velRows*m.mw)
 	s.b = scratch.Grow(s.b, velRows*m.mw)
 	x, dst := m.cx[r0*d:r1*d], m.cdst[r0*d:r1*d]
-	z := s.a[:nb*m.layers[0].out]
+	c0 := m.layers[0].out
+	z := s.a[:nb*c0]
 	m.firstLayer(z, x, nb)
-	m.act.ApplyBias(z, nil, z, m.bt)
+	m.actRep(z, nil, m.brep, nb, c0)
+	rep := m.brep[repRows*c0:]
 	cur, nxt := z, s.b
 	last := len(m.layers) - 1
 	for i := 1; i <= last; i++ {
@@ -274,7 +321,8 @@ func (m *MLP) velBlock(w, blk int) {
 		}
 		out := nxt[:nb*l.out]
 		linalg.Gemm(false, false, nb, l.out, l.in, cur, l.in, wt, l.out, 0, out, l.out)
-		m.act.ApplyBias(out, nil, out, b)
+		m.actRep(out, nil, rep, nb, l.out)
+		rep = rep[repRows*l.out:]
 		cur, nxt = out, cur[:cap(cur)]
 	}
 }
