@@ -27,7 +27,10 @@
 // one in twelve zmm registers, which doubles the throughput where the FMA
 // units are 512 bits wide; the 6×8 and 6×4 kernels serve narrow last panels.
 // Both assembly kernels compute every entry as the same chain of fused
-// multiply–adds, so they give bit-identical results. Elsewhere, and under
+// multiply–adds, so they give bit-identical results. With AVX-512, a product
+// with at most four columns (an output layer) instead runs with the lanes
+// over rows of A, transposed in registers 8×8 at a time, and the same chain
+// per entry. Elsewhere, and under
 // the purego build tag, it is a 4×4 Go kernel.
 //
 // Determinism: every entry of C is summed in the fixed order p = 0, 1, …, k−1

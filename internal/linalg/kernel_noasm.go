@@ -14,3 +14,10 @@ var asmKernel = goKernel
 
 // asm512Kernel likewise aliases the Go kernel.
 var asm512Kernel = goKernel
+
+// haveNarrow is false: gemmNarrow's kernel is assembly.
+const haveNarrow = false
+
+func gemmNarrow(m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) int {
+	panic("linalg: no narrow kernel in this build")
+}
