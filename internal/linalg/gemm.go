@@ -195,7 +195,21 @@ func gemmBlocked(kern *kernel, transA, transB bool, m, n, k int, a []float64, ld
 					if kern.runQuarter != nil && cols <= nr/4 {
 						run, width = kern.runQuarter, nr/4
 					}
-					for ir := 0; ir < mb; ir += mr {
+					ir0 := 0
+					if kern.runPanels != nil && dA && width == nr && cols == nr && fullM >= 2*mr {
+						// The full row panels of this column in one call.
+						var ap []float64
+						rsa, csa, astep := lda, 1, mr*lda
+						if transA {
+							ap, rsa, csa, astep = a[pc*lda+ic:], 1, lda, mr
+						} else {
+							ap = a[ic*lda+pc:]
+						}
+						off := ic*ldc + jc + jr
+						kern.runPanels(fullM/mr, astep, mr*ldc, kb, ap, rsa, csa, bp, rsb, c[off:], ldc, bet, load)
+						ir0 = fullM
+					}
+					for ir := ir0; ir < mb; ir += mr {
 						rows := min(mr, mb-ir)
 						var ap []float64
 						rsa, csa := 1, mr

@@ -2,26 +2,35 @@
 
 #include "textflag.h"
 
-// func kern6x16(k int, a *float64, rsa, csa int, b *float64, rsb int, c *float64, ldc int, beta float64, load bool)
+// func kern6x16(k int, a *float64, rsa, csa int, b *float64, rsb int, c *float64, ldc int, beta float64, load bool, panels, astep, cstep int)
 //
 // kern6x8 with 512-bit registers (AVX-512F): the 6×16 tile T = Σ_{p<k} a_p b_pᵀ,
 // b_p the sixteen doubles at b + p·rsb; each entry is the same chain of fused
 // multiply–adds in the same order as in kern6x8, so the two kernels give
 // bit-identical results. Then C ← fma(beta, C, T) if load, else C ← T.
 //
+// It does this for panels tiles one below the other, the i-th reading A at
+// a + i·astep and writing C at c + i·cstep (bytes; panels ≥ 1), so that a
+// column of tiles costs one call.
+//
 // Registers: Z0..Z11 hold the tile (row r in Z(2r), Z(2r+1)); Z12, Z13 b_p;
 // Z14, Z15 the broadcast a_p entries. SI points at row 0 of a_p and R11 at
-// row 3.
-TEXT ·kern6x16(SB), NOSPLIT, $0-73
-	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+// row 3; BX and R13 at the current panel's A and C, R14 counts panels.
+TEXT ·kern6x16(SB), NOSPLIT, $0-104
+	MOVQ a+8(FP), BX
 	MOVQ rsa+16(FP), R8
 	MOVQ csa+24(FP), R9
-	MOVQ b+32(FP), DX
 	MOVQ rsb+40(FP), R12
-	MOVQ c+48(FP), DI
+	MOVQ c+48(FP), R13
 	MOVQ ldc+56(FP), R10
+	MOVQ panels+80(FP), R14
 
+	// One tile per panel: BX and R13 hold the panel's a and c.
+panel:
+	MOVQ k+0(FP), CX
+	MOVQ b+32(FP), DX
+	MOVQ BX, SI
+	MOVQ R13, DI
 	VPXORQ Z0, Z0, Z0
 	VPXORQ Z1, Z1, Z1
 	VPXORQ Z2, Z2, Z2
@@ -104,8 +113,7 @@ write:
 	VFMADD231PD 64(DI), Z15, Z11
 	VMOVUPD     Z10, (DI)
 	VMOVUPD     Z11, 64(DI)
-	VZEROUPPER
-	RET
+	JMP         next
 
 	// C ← T; C is not read, so NaNs there do not propagate.
 store:
@@ -126,5 +134,11 @@ store:
 	ADDQ    R10, DI
 	VMOVUPD Z10, (DI)
 	VMOVUPD Z11, 64(DI)
+
+next:
+	ADDQ astep+88(FP), BX
+	ADDQ cstep+96(FP), R13
+	DECQ R14
+	JNZ  panel
 	VZEROUPPER
 	RET

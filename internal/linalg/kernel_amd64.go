@@ -26,17 +26,22 @@ func kern6x4(k int, a *float64, rsa, csa int, b *float64, rsb int, c *float64, l
 
 // kern6x16 is kern6x8 for a 6×16 tile in 512-bit registers (AVX-512F): b_p
 // is the 16 doubles at b + p·rsb. Every entry is the same chain of fused
-// multiply–adds as in kern6x8, so the results are bit-identical.
+// multiply–adds as in kern6x8, so the results are bit-identical. It computes
+// panels such tiles, the i-th with A at a + i·astep and C at c + i·cstep
+// (bytes).
 //
 //go:noescape
-func kern6x16(k int, a *float64, rsa, csa int, b *float64, rsb int, c *float64, ldc int, beta float64, load bool)
+func kern6x16(k int, a *float64, rsa, csa int, b *float64, rsb int, c *float64, ldc int, beta float64, load bool, panels, astep, cstep int)
 
 // asm512Kernel is the AVX-512F micro-kernel: 6×16 tiles, with kern6x8 for a
 // last panel of at most 8 columns and kern6x4 for one of at most 4.
 var asm512Kernel = kernel{
 	mr: 6, nr: 16, strided: true,
 	run: func(k int, a []float64, rsa, csa int, b []float64, rsb int, c []float64, ldc int, beta float64, load bool) {
-		kern6x16(k, &a[0], rsa*8, csa*8, &b[0], rsb*8, &c[0], ldc*8, beta, load)
+		kern6x16(k, &a[0], rsa*8, csa*8, &b[0], rsb*8, &c[0], ldc*8, beta, load, 1, 0, 0)
+	},
+	runPanels: func(panels, astep, cstep int, k int, a []float64, rsa, csa int, b []float64, rsb int, c []float64, ldc int, beta float64, load bool) {
+		kern6x16(k, &a[0], rsa*8, csa*8, &b[0], rsb*8, &c[0], ldc*8, beta, load, panels, astep*8, cstep*8)
 	},
 	runNarrow:  asmKernel.run,
 	runQuarter: asmKernel.runNarrow,

@@ -9,7 +9,8 @@ type microFunc func(k int, a []float64, rsa, csa int, b []float64, rsb int, c []
 // kernel is a register-blocked micro-kernel of mr×nr tiles. Unless strided,
 // run accepts only packed panels: rsa = 1, csa = mr, rsb = nr. runNarrow, if
 // set, computes only the first nr/2 columns (for a narrow last panel), and
-// runQuarter, if set, only the first nr/4.
+// runQuarter, if set, only the first nr/4. runPanels, if set, computes a
+// column of full tiles read in place in one call.
 // fused says that the kernel updates C as fma(beta, C, T) rather than
 // beta·C + T; the scalar edge path follows it, so an entry gets the same
 // arithmetic wherever its tile lies.
@@ -17,10 +18,15 @@ type kernel struct {
 	mr, nr     int
 	strided    bool
 	run        microFunc
+	runPanels  panelsFunc
 	runNarrow  microFunc
 	runQuarter microFunc
 	fused      bool
 }
+
+// panelsFunc is run for panels full tiles one below the other, tile i
+// reading A at a[i·astep:] and writing C at c[i·cstep:], in one call.
+type panelsFunc func(panels, astep, cstep int, k int, a []float64, rsa, csa int, b []float64, rsb int, c []float64, ldc int, beta float64, load bool)
 
 // goKernel is the portable 4×4 micro-kernel: sixteen scalar accumulators, one
 // rank-1 update per step of p.
