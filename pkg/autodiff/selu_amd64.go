@@ -5,11 +5,12 @@ package autodiff
 import "golang.org/x/sys/cpu"
 
 // haveSELUKernel reports whether this CPU runs the AVX2/FMA SELU kernel;
-// have512 whether it runs the eight-lane AVX-512F one, which seluVec prefers
-// unless a test sets force256.
+// have512 whether it runs the eight-lane AVX-512F ones (seluKernel512 also
+// counts mask bits with POPCNT), which seluVec prefers unless a test sets
+// force256.
 var (
 	haveSELUKernel = cpu.X86.HasAVX2 && cpu.X86.HasFMA
-	have512        = haveSELUKernel && cpu.X86.HasAVX512F
+	have512        = haveSELUKernel && cpu.X86.HasAVX512F && cpu.X86.HasPOPCNT
 	force256       = false
 )
 
@@ -38,7 +39,15 @@ func seluVec(f, d1, d2, z, b *float64, n, flags int) int {
 func seluKernel(f, d1, d2, z, b *float64, n, flags int, tab *float64)
 
 // seluKernel512 is seluKernel with eight lanes (AVX-512F); n is a multiple
-// of 8.
+// of 8. It runs the exponential only on the lanes with z ≤ 0 (or NaN),
+// packed together, and is bit-identical to seluKernel512Dense.
 //
 //go:noescape
 func seluKernel512(f, d1, d2, z, b *float64, n, flags int, tab *float64)
+
+// seluKernel512Dense is seluKernel512 computing the exponential on every
+// lane, as seluKernel does; the tests' oracle and benchmark baseline for
+// seluKernel512.
+//
+//go:noescape
+func seluKernel512Dense(f, d1, d2, z, b *float64, n, flags int, tab *float64)
