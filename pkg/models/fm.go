@@ -55,15 +55,9 @@ func (m *MLP) FMLossGrad(xt, t, u []float64) float64 {
 	return loss / float64(n)
 }
 
-// fmBlock computes row block blk of FMLossGrad with worker w's scratch: its
-// sum of squared residuals into lossPart[blk] and its gradient contribution
-// into part[blk] (overwritten).
-func (m *MLP) fmBlock(w, blk int) {
-	d, n, L := m.Cfg.Dim, m.cn, len(m.layers)
-	r0 := blk * fmRows
-	r1 := min(n, r0+fmRows)
-	nb := r1 - r0
-	s := &m.wsw[w]
+// reserveFM sizes a worker's scratch for one FMLossGrad block.
+func (m *MLP) reserveFM(s *blockScratch) {
+	d, L := m.Cfg.Dim, len(m.layers)
 	if len(s.hs) != L-1 {
 		s.hs = make([][]float64, L-1)
 		s.ds = make([][]float64, L-1)
@@ -75,6 +69,19 @@ func (m *MLP) fmBlock(w, blk int) {
 	s.g = scratch.Grow(s.g, fmRows*max(m.mw, d))
 	s.g2 = scratch.Grow(s.g2, fmRows*max(m.mw, d))
 	s.vout = scratch.Grow(s.vout, fmRows*d)
+	s.in = scratch.Grow(s.in, fmRows*m.Cfg.InputDim())
+}
+
+// fmBlock computes row block blk of FMLossGrad with worker w's scratch: its
+// sum of squared residuals into lossPart[blk] and its gradient contribution
+// into part[blk] (overwritten).
+func (m *MLP) fmBlock(w, blk int) {
+	d, n, L := m.Cfg.Dim, m.cn, len(m.layers)
+	r0 := blk * fmRows
+	r1 := min(n, r0+fmRows)
+	nb := r1 - r0
+	s := &m.wsw[w]
+	m.reserveFM(s)
 	np := len(m.Params)
 	grad := m.part[blk*np : (blk+1)*np]
 	u := m.cu[r0*d : r1*d]

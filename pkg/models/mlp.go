@@ -294,6 +294,12 @@ func (m *MLP) actRep(z, d1, rep []float64, nb, c int) {
 	}
 }
 
+// reserveVel sizes a worker's scratch for one Velocity block.
+func (m *MLP) reserveVel(s *blockScratch) {
+	s.a = scratch.Grow(s.a, velRows*m.mw)
+	s.b = scratch.Grow(s.b, velRows*m.mw)
+}
+
 // velBlock computes Velocity for row block blk with worker w's scratch.
 func (m *MLP) velBlock(w, blk int) {
 	d := m.Cfg.Dim
@@ -301,8 +307,7 @@ func (m *MLP) velBlock(w, blk int) {
 	r1 := min(m.cn, r0+velRows)
 	nb := r1 - r0
 	s := &m.wsw[w]
-	s.a = scratch.Grow(s.a, velRows*m.mw)
-	s.b = scratch.Grow(s.b, velRows*m.mw)
+	m.reserveVel(s)
 	x, dst := m.cx[r0*d:r1*d], m.cdst[r0*d:r1*d]
 	c0 := m.layers[0].out
 	z := s.a[:nb*c0]

@@ -129,6 +129,13 @@ func (m *MLP) SetWorkers(workers int) {
 	if len(m.wsw) < workers {
 		m.wsw = append(m.wsw, make([]blockScratch, workers-len(m.wsw))...)
 	}
+	// Size every worker's block scratch now: which goroutine computes which
+	// block is up to the scheduler, so a helper may take its first block in
+	// any later call, and that call must not allocate.
+	for i := range m.wsw {
+		m.reserveVel(&m.wsw[i])
+		m.reserveFM(&m.wsw[i])
+	}
 	if workers > 1 {
 		m.pool = newPool(workers)
 		m.cleanup = runtime.AddCleanup(m, (*pool).stop, m.pool)
