@@ -40,14 +40,8 @@ func seluKernel(f, d1, d2, z, b *float64, n, flags int, tab *float64)
 
 // seluKernel512 is seluKernel with eight lanes (AVX-512F); n is a multiple
 // of 8. It runs the exponential only on the lanes with z ≤ 0 (or NaN),
-// packed together, and is bit-identical to seluKernel512Dense.
+// packed together; each of those lanes performs exactly the operations of
+// seluScalar.
 //
 //go:noescape
 func seluKernel512(f, d1, d2, z, b *float64, n, flags int, tab *float64)
-
-// seluKernel512Dense is seluKernel512 computing the exponential on every
-// lane, as seluKernel does; the tests' oracle and benchmark baseline for
-// seluKernel512.
-//
-//go:noescape
-func seluKernel512Dense(f, d1, d2, z, b *float64, n, flags int, tab *float64)
