@@ -16,15 +16,19 @@ import "math"
 func min2SubGo(r, v []float64, off int, u1, u2 float64, j1 int) (float64, float64, int) {
 	v = v[:len(r)]
 	for j, c := range r {
-		h := c - v[j]
-		if h < u2 {
-			if h >= u1 {
-				u2 = h
-			} else {
-				u2 = u1
-				u1, j1 = h, off+j
-			}
+		u1, u2, j1 = min2Step(c-v[j], off+j, u1, u2, j1)
+	}
+	return u1, u2, j1
+}
+
+// min2Step folds entry j of value h into the scan state (u1, u2, j1): the
+// smallest value, the second smallest and the first index of the smallest.
+func min2Step(h float64, j int, u1, u2 float64, j1 int) (float64, float64, int) {
+	if h < u2 {
+		if h >= u1 {
+			return u1, h, j1
 		}
+		return h, u1, j
 	}
 	return u1, u2, j1
 }
@@ -95,15 +99,7 @@ func sqMin2Go(a, b float64, y0, y1, v []float64, off int, u1, u2 float64, j1 int
 	for j, vj := range v {
 		da := a - y0[j]
 		db := b - y1[j]
-		h := (da*da + db*db) - vj
-		if h < u2 {
-			if h >= u1 {
-				u2 = h
-			} else {
-				u2 = u1
-				u1, j1 = h, off+j
-			}
-		}
+		u1, u2, j1 = min2Step((da*da+db*db)-vj, off+j, u1, u2, j1)
 	}
 	return u1, u2, j1
 }

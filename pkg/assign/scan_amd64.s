@@ -2,6 +2,17 @@
 
 #include "textflag.h"
 
+// MIN2LANES folds the four values in h into one set of lanes (m1, m2, idx)
+// for the indices jv: with mask = h < m1,
+//   m2 ← mask ? m1 : min(m2, h);  m1 ← mask ? h : m1;  idx ← mask ? jv : idx.
+// mask and tmp are scratch registers.
+#define MIN2LANES(h, m1, m2, idx, jv, mask, tmp) \
+	VCMPPD    $1, m1, h, mask \
+	VMINPD    h, m2, tmp      \
+	VBLENDVPD mask, m1, tmp, m2 \
+	VBLENDVPD mask, h, m1, m1 \
+	VBLENDVPD mask, jv, idx, idx
+
 // func min2SubAVX2(r, v *float64, n int, st *min2State)
 //
 // Two sets of four lanes (A: entries 8k..8k+3, B: 8k+4..8k+7). Per lane,
@@ -29,19 +40,11 @@ TEXT ·min2SubAVX2(SB), NOSPLIT, $0-32
 loop:
 	VMOVUPD (SI)(AX*8), Y9
 	VSUBPD  (DI)(AX*8), Y9, Y9    // h = r − v
-	VCMPPD  $1, Y0, Y9, Y10       // h < m1
-	VMINPD  Y9, Y1, Y11           // min(m2, h)
-	VBLENDVPD Y10, Y0, Y11, Y1    // m2 = mask ? m1 : min(m2, h)
-	VBLENDVPD Y10, Y9, Y0, Y0     // m1 = mask ? h : m1
-	VBLENDVPD Y10, Y6, Y2, Y2     // idx = mask ? jv : idx
+	MIN2LANES(Y9, Y0, Y1, Y2, Y6, Y10, Y11)
 
 	VMOVUPD 32(SI)(AX*8), Y12
 	VSUBPD  32(DI)(AX*8), Y12, Y12
-	VCMPPD  $1, Y3, Y12, Y13
-	VMINPD  Y12, Y4, Y14
-	VBLENDVPD Y13, Y3, Y14, Y4
-	VBLENDVPD Y13, Y12, Y3, Y3
-	VBLENDVPD Y13, Y7, Y5, Y5
+	MIN2LANES(Y12, Y3, Y4, Y5, Y7, Y13, Y14)
 
 	VPADDQ Y8, Y6, Y6
 	VPADDQ Y8, Y7, Y7
@@ -118,11 +121,7 @@ sqmloop:
 	VMULPD  Y10, Y10, Y10
 	VADDPD  Y10, Y9, Y9
 	VSUBPD  (DI)(AX*8), Y9, Y9    // h = cost − v
-	VCMPPD  $1, Y0, Y9, Y10
-	VMINPD  Y9, Y1, Y11
-	VBLENDVPD Y10, Y0, Y11, Y1
-	VBLENDVPD Y10, Y9, Y0, Y0
-	VBLENDVPD Y10, Y6, Y2, Y2
+	MIN2LANES(Y9, Y0, Y1, Y2, Y6, Y10, Y11)
 
 	VMOVUPD 32(SI)(AX*8), Y12
 	VSUBPD  Y12, Y14, Y12
@@ -132,11 +131,7 @@ sqmloop:
 	VMULPD  Y13, Y13, Y13
 	VADDPD  Y13, Y12, Y12
 	VSUBPD  32(DI)(AX*8), Y12, Y12
-	VCMPPD  $1, Y3, Y12, Y13
-	VMINPD  Y12, Y4, Y11
-	VBLENDVPD Y13, Y3, Y11, Y4
-	VBLENDVPD Y13, Y12, Y3, Y3
-	VBLENDVPD Y13, Y7, Y5, Y5
+	MIN2LANES(Y12, Y3, Y4, Y5, Y7, Y13, Y11)
 
 	VPADDQ 256(DX), Y6, Y6
 	VPADDQ 256(DX), Y7, Y7
