@@ -154,14 +154,14 @@ func (t *Tape) backward(nd *node) {
 	case opAddConst:
 		addInto(t.acc(nd.a), g)
 	case opLinComb:
-		xs, cs := t.nargs[nd.i0:nd.i0+nd.i1], t.fargs[nd.i2:nd.i2+nd.i1]
+		xs, cs := t.nargs[nd.argOff:nd.argOff+nd.nArgs], t.fargs[nd.coefOff:nd.coefOff+nd.nArgs]
 		for j, x := range xs {
 			if t.needs(x) {
 				axpy(t.acc(x), cs[j], g)
 			}
 		}
 	case opAct, opActDeriv:
-		mulAddInto(t.acc(nd.a), g, nd.aux1)
+		mulAddInto(t.acc(nd.a), g, nd.slope)
 	case opSin:
 		da, av := t.acc(nd.a), t.nodes[nd.a].val
 		for i, v := range g {
@@ -199,7 +199,7 @@ func (t *Tape) backward(nd *node) {
 		}
 	case opConcatCols:
 		col, c, r := 0, nd.cols, nd.rows
-		for _, x := range t.nargs[nd.i0 : nd.i0+nd.i1] {
+		for _, x := range t.nargs[nd.argOff : nd.argOff+nd.nArgs] {
 			w := t.nodes[x].cols
 			if t.needs(x) {
 				dx := t.acc(x)
@@ -211,7 +211,7 @@ func (t *Tape) backward(nd *node) {
 		}
 	case opConcatRows:
 		p := 0
-		for _, x := range t.nargs[nd.i0 : nd.i0+nd.i1] {
+		for _, x := range t.nargs[nd.argOff : nd.argOff+nd.nArgs] {
 			l := len(t.nodes[x].val)
 			if t.needs(x) {
 				addInto(t.acc(x), g[p:p+l])
@@ -222,7 +222,7 @@ func (t *Tape) backward(nd *node) {
 		da := t.acc(nd.a)
 		c, w := t.nodes[nd.a].cols, nd.cols
 		for i := 0; i < nd.rows; i++ {
-			addInto(da[i*c+nd.i0:i*c+nd.i0+w], g[i*w:(i+1)*w])
+			addInto(da[i*c+nd.fromCol:i*c+nd.fromCol+w], g[i*w:(i+1)*w])
 		}
 	case opBroadcastCol:
 		da := t.acc(nd.a)
@@ -238,7 +238,7 @@ func (t *Tape) backward(nd *node) {
 		colSumInto(t.acc(nd.a), g, nd.rows, nd.cols)
 	case opBlockTrace:
 		da := t.acc(nd.a)
-		n, c := nd.i0, t.nodes[nd.a].cols
+		n, c := nd.blockRows, t.nodes[nd.a].cols
 		k := t.nodes[nd.a].rows / n
 		for r := 0; r < n; r++ {
 			for i := 0; i < k; i++ {
@@ -259,10 +259,10 @@ func (t *Tape) backward(nd *node) {
 //	dz̃   = dh ⊙ σ'(z̃) + Σ_i dḣ_i ⊙ ż_i ⊙ σ″(z̃)
 //	dż_i = dḣ_i ⊙ σ'(z̃)    (rows form: dS_i = Σ_r dḣ_i[r] ⊙ σ'(z̃)[r])
 func (t *Tape) backStacked(nd *node, rows bool) {
-	n, c := nd.i0, nd.cols
+	n, c := nd.blockRows, nd.cols
 	pc := n * c
 	k := nd.rows/n - 1
-	g, d1, d2 := nd.grad, nd.aux1[:pc], nd.aux2[:pc]
+	g, d1, d2 := nd.grad, nd.slope[:pc], nd.curv[:pc]
 	var bias, tang Node = nd.b, None
 	if rows {
 		bias, tang = nd.c, nd.b
@@ -285,12 +285,12 @@ func (t *Tape) backStacked(nd *node, rows bool) {
 	} else {
 		zv = t.nodes[nd.a].val
 	}
-	// One row at a time, so that the row of dz̃ (in the aux3 scratch) stays
+	// One row at a time, so that the row of dz̃ (in the scratch buffer) stays
 	// in L1 while the k tangent blocks stream past it; per element the sums
 	// run in the same order as the formula: dh⊙σ' first, then tangents 1..k.
 	for r := 0; r < n; r++ {
 		o := r * c
-		dzt := nd.aux3[o : o+c]
+		dzt := nd.scratch[o : o+c]
 		d1r, d2r := d1[o:o+c], d2[o:o+c]
 		mulTo(dzt, g[o:o+c], d1r)
 		for i := 1; i <= k; i++ {

@@ -53,11 +53,26 @@ type node struct {
 	rows, cols int
 	a, b, c    Node
 	base       Node // for views: the node that owns the storage, else None
-	i0, i1, i2 int
 	s          float64
 	val, grad  []float64
-	aux1, aux2 []float64
-	aux3       []float64 // gradient scratch
+
+	// LinComb, ConcatCols, ConcatRows: the operands are the nodes
+	// t.nargs[argOff : argOff+nArgs]; LinComb's coefficients are
+	// t.fargs[coefOff : coefOff+nArgs].
+	argOff, nArgs, coefOff int
+	// blockRows is the number n of rows in one block: the primal block of
+	// StackedAct and StackedActRows, each tangent block of BlockTrace.
+	blockRows int
+	// fromCol is the first column that SliceCols copies.
+	fromCol int
+	// slope is the derivative of the op's elementwise function at its input,
+	// kept for the backward pass: σ' for Act and for the primal block of the
+	// stacked ops, σ″ for ActDeriv (whose function is σ').
+	slope []float64
+	// curv is σ″ at the primal pre-activation z + b of the stacked ops.
+	curv []float64
+	// scratch is one primal block of gradient workspace for the stacked ops.
+	scratch []float64
 }
 
 // arena hands out slices of large blocks; reset keeps (and, after growth,
@@ -365,7 +380,7 @@ func (t *Tape) LinComb(cs []float64, xs []Node) Node {
 	t.fargs = append(t.fargs, cs...)
 	o := t.newOp(opLinComb, r, c, t.need(xs...), None, None, None)
 	nd := &t.nodes[o]
-	nd.i0, nd.i1, nd.i2 = off, len(xs), foff
+	nd.argOff, nd.nArgs, nd.coefOff = off, len(xs), foff
 	ov := nd.val
 	x0 := t.nodes[xs[0]].val[:len(ov)]
 	c0 := cs[0]
@@ -388,9 +403,9 @@ func (t *Tape) Act(act Activation, a Node) Node {
 	nd := &t.nodes[o]
 	nd.act = act
 	if nd.needGrad {
-		nd.aux1 = t.vals.alloc(len(nd.val))
+		nd.slope = t.vals.alloc(len(nd.val))
 	}
-	act.apply(nd.val, nd.aux1, nil, t.nodes[a].val)
+	act.apply(nd.val, nd.slope, nil, t.nodes[a].val)
 	return o
 }
 
@@ -402,9 +417,9 @@ func (t *Tape) ActDeriv(act Activation, a Node) Node {
 	nd := &t.nodes[o]
 	nd.act = act
 	if nd.needGrad {
-		nd.aux1 = t.vals.alloc(len(nd.val))
+		nd.slope = t.vals.alloc(len(nd.val))
 	}
-	act.apply(nil, nd.val, nd.aux1, t.nodes[a].val)
+	act.apply(nil, nd.val, nd.slope, t.nodes[a].val)
 	return o
 }
 
@@ -438,9 +453,9 @@ func (t *Tape) StackedAct(act Activation, z Node, n int, b Node) Node {
 	t.checkBias(b, c, "StackedAct")
 	o := t.newOp(opStackedAct, nz.rows, c, t.need(z, b), z, b, None)
 	nd := &t.nodes[o]
-	nd.act, nd.i0 = act, n
+	nd.act, nd.blockRows = act, n
 	t.stackedForward(nd, t.nodes[z].val[:n*c], b)
-	zv, ov, d1 := t.nodes[z].val, nd.val, nd.aux1
+	zv, ov, d1 := t.nodes[z].val, nd.val, nd.slope
 	for blk := n * c; blk < len(ov); blk += n * c {
 		mulTo(ov[blk:blk+n*c], d1, zv[blk:blk+n*c])
 	}
@@ -460,9 +475,9 @@ func (t *Tape) StackedActRows(act Activation, z, s, b Node) Node {
 	t.checkBias(b, c, "StackedActRows")
 	o := t.newOp(opStackedActRows, (k+1)*n, c, t.need(z, s, b), z, s, b)
 	nd := &t.nodes[o]
-	nd.act, nd.i0 = act, n
+	nd.act, nd.blockRows = act, n
 	t.stackedForward(nd, t.nodes[z].val, b)
-	sv, ov, d1 := t.nodes[s].val, nd.val, nd.aux1
+	sv, ov, d1 := t.nodes[s].val, nd.val, nd.slope
 	for i := 0; i < k; i++ {
 		srow := sv[i*c : (i+1)*c]
 		blk := ov[(i+1)*n*c : (i+2)*n*c]
@@ -485,15 +500,15 @@ func (t *Tape) checkBias(b Node, c int, what string) {
 
 // stackedForward fills the primal block of nd with σ(z+b) and keeps σ', σ″.
 func (t *Tape) stackedForward(nd *node, z []float64, b Node) {
-	n, c := nd.i0, nd.cols
-	nd.aux1 = t.vals.alloc(n * c)
-	nd.aux2 = t.vals.alloc(n * c)
+	n, c := nd.blockRows, nd.cols
+	nd.slope = t.vals.alloc(n * c)
+	nd.curv = t.vals.alloc(n * c)
 	if nd.needGrad {
-		nd.aux3 = t.grads.alloc(n * c)
+		nd.scratch = t.grads.alloc(n * c)
 	}
 	pz := z
 	if b != None {
-		pz = nd.aux2 // holds z + b until apply overwrites it in place with σ″
+		pz = nd.curv // holds z + b until apply overwrites it in place with σ″
 		bv := t.nodes[b].val
 		for r := 0; r < n; r++ {
 			pr, zr := pz[r*c:(r+1)*c], z[r*c:(r+1)*c]
@@ -502,7 +517,7 @@ func (t *Tape) stackedForward(nd *node, z []float64, b Node) {
 			}
 		}
 	}
-	nd.act.apply(nd.val[:n*c], nd.aux1, nd.aux2, pz)
+	nd.act.apply(nd.val[:n*c], nd.slope, nd.curv, pz)
 }
 
 func (t *Tape) unary(op opKind, a Node, what string) Node {
@@ -597,7 +612,7 @@ func (t *Tape) ConcatCols(xs ...Node) Node {
 	t.nargs = append(t.nargs, xs...)
 	o := t.newOp(opConcatCols, r, c, t.need(xs...), None, None, None)
 	nd := &t.nodes[o]
-	nd.i0, nd.i1 = off, len(xs)
+	nd.argOff, nd.nArgs = off, len(xs)
 	col := 0
 	for _, x := range xs {
 		nx := &t.nodes[x]
@@ -629,7 +644,7 @@ func (t *Tape) ConcatRows(xs ...Node) Node {
 	t.nargs = append(t.nargs, xs...)
 	o := t.newOp(opConcatRows, r, c, t.need(xs...), None, None, None)
 	nd := &t.nodes[o]
-	nd.i0, nd.i1 = off, len(xs)
+	nd.argOff, nd.nArgs = off, len(xs)
 	p := 0
 	for _, x := range xs {
 		p += copy(nd.val[p:], t.nodes[x].val)
@@ -645,7 +660,7 @@ func (t *Tape) SliceCols(a Node, from, to int) Node {
 	}
 	r, c, w := na.rows, na.cols, to-from
 	o := t.newOp(opSliceCols, r, w, na.needGrad, a, None, None)
-	t.nodes[o].i0 = from
+	t.nodes[o].fromCol = from
 	ov, av := t.nodes[o].val, t.nodes[a].val
 	for i := 0; i < r; i++ {
 		copy(ov[i*w:(i+1)*w], av[i*c+from:i*c+to])
@@ -719,7 +734,7 @@ func (t *Tape) BlockTrace(a Node, n int) Node {
 	k, c := na.rows/n, na.cols
 	o := t.newOp(opBlockTrace, n, 1, na.needGrad, a, None, None)
 	nd := &t.nodes[o]
-	nd.i0 = n
+	nd.blockRows = n
 	ov, av := nd.val, t.nodes[a].val
 	for r := 0; r < n; r++ {
 		s := 0.0
