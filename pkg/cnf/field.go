@@ -21,7 +21,7 @@ type net struct {
 	act    ad.Activation
 	d, in  int
 	layers []layer
-	omega  []float64 // Fourier frequencies 2πk
+	omega  []float64 // time-feature frequencies (models.Config.Omegas)
 	np     int       // number of parameters
 
 	ws, bs []ad.Node // per-layer parameter nodes (scratch)
@@ -50,11 +50,7 @@ func newNet(m *models.MLP) *net {
 		panic(fmt.Sprintf("cnf: MLP has %d parameters (%d gradients), its config implies %d", len(m.Params), len(m.Grad), off))
 	}
 	nt.np = off
-	if cfg.Time == "fourier" {
-		for k := 1; k <= cfg.Fourier; k++ {
-			nt.omega = append(nt.omega, 2*math.Pi*float64(k))
-		}
-	}
+	nt.omega = cfg.Omegas()
 	L := len(nt.layers)
 	nt.ws, nt.bs = make([]ad.Node, L), make([]ad.Node, L)
 	nt.tfeat = make([]ad.Node, 1+2*len(nt.omega))

@@ -77,6 +77,7 @@ func TestBuildMatchesModel(t *testing.T) {
 		{"concat-exact", models.Config{Dim: 3, Hidden: []int{7, 5}, Act: "tanh", Time: "concat"}, "", 0},
 		{"fourier-exact", models.Config{Dim: 2, Hidden: []int{6, 6, 4}, Act: "silu", Time: "fourier", Fourier: 3}, "", 0},
 		{"concat-rademacher", models.Config{Dim: 3, Hidden: []int{7}, Act: "softplus", Time: "concat"}, ProbeRademacher, 2},
+		{"sinusoidal-exact", models.Config{Dim: 3, Hidden: []int{6, 5}, Act: "silu", Time: "sinusoidal", Fourier: 3}, "", 0},
 		{"fourier-gaussian", models.Config{Dim: 4, Hidden: []int{5, 5}, Act: "selu", Time: "fourier", Fourier: 2}, ProbeGaussian, 3},
 	}
 	for _, c := range cases {

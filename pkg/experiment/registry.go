@@ -30,7 +30,7 @@ func BuiltinRegistry() Registry {
 			"solvers":        {"dopri5", "euler", "heun", "midpoint", "rk4"},
 			"metrics":        Metrics(),
 			"activations":    {"relu", "selu", "silu", "softplus", "tanh"},
-			"timeembeddings": {"concat", "fourier"},
+			"timeembeddings": {"concat", "fourier", "sinusoidal"},
 			"methods":        MethodKinds(),
 			"figures":        {"samples", "trajectories", "nfe", "loss", "density"},
 		},

@@ -39,8 +39,8 @@ type Data struct {
 type Model struct {
 	Hidden     []int  `yaml:"hidden" doc:"hidden layer widths" min:"1"`
 	Activation string `yaml:"activation" doc:"hidden activation" enum:"@activations"`
-	Time       string `yaml:"time" doc:"time conditioning: concat = t appended to x; fourier = sin/cos features of t" enum:"@timeembeddings"`
-	TimeFreqs  int    `yaml:"time_frequencies" doc:"number of Fourier frequencies (time: fourier)" min:"1"`
+	Time       string `yaml:"time" doc:"time conditioning: concat = t appended to x; fourier = t and sin/cos(2πkt), k = 1..K; sinusoidal = t and sin/cos(ω_k t), ω_k = 1000·10000^(−k/K), k = 0..K−1 (Vaswani et al. 2017, DDPM's 1000 steps)" enum:"@timeembeddings"`
+	TimeFreqs  int    `yaml:"time_frequencies" doc:"number of frequencies K (time: fourier or sinusoidal; 2K features)" min:"1"`
 }
 
 // Training holds the optimisation settings.

@@ -7,8 +7,11 @@
 //
 //	h_0 = [x, τ(t)],  h_l = σ(h_{l−1}·W_l + b_l) (l = 1..L−1),  v = h_{L−1}·W_L + b_L
 //
-// with τ(t) = t ("concat") or τ(t) = [t, sin(2πkt), cos(2πkt)]_{k=1..F}
-// ("fourier"). Weights are stored in×out, row-major, layer by layer in one
+// with τ(t) = t ("concat"), τ(t) = [t, sin(2πkt), cos(2πkt)]_{k=1..F}
+// ("fourier") or τ(t) = [t, sin(ω_k t), cos(ω_k t)]_{k=0..F−1} with
+// ω_k = 1000·10000^(−k/F) ("sinusoidal": the Transformer's position features
+// of Vaswani et al. 2017 on DDPM's 1000-step time scale, Ho et al. 2020; the
+// usual choice for image-sized models, e.g. 784-D MNIST with F = 32). Weights are stored in×out, row-major, layer by layer in one
 // flat vector (W_1, b_1, W_2, b_2, …), initialised like PyTorch's Linear:
 // W and b uniform on ±1/sqrt(fan_in).
 //

@@ -38,7 +38,7 @@ type MLP struct {
 
 	act    autodiff.Activation
 	layers []layer
-	omega  []float64 // Fourier frequencies 2πk
+	omega  []float64 // time-feature frequencies (Config.Omegas)
 
 	// Hutchinson mode (nil rng: exact divergence).
 	hrng   *rand.Rand
@@ -116,9 +116,7 @@ func newShell(cfg Config) *MLP {
 	}
 	m.Params = make([]float64, off)
 	m.Grad = make([]float64, off)
-	for k := 1; k <= cfg.Fourier; k++ {
-		m.omega = append(m.omega, 2*math.Pi*float64(k))
-	}
+	m.omega = cfg.Omegas()
 	m.mw = slices.Max(cfg.Hidden)
 	m.workers, m.wsw = 1, make([]blockScratch, 1)
 	m.velTask, m.fmTask = m.velBlock, m.fmBlock

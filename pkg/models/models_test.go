@@ -53,7 +53,8 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.Hidden = nil }, "Hidden"},
 		{func(c *Config) { c.Hidden = []int{64, 0} }, "Hidden[1]"},
 		{func(c *Config) { c.Act = "gelu" }, "selu, silu, tanh, relu, softplus"},
-		{func(c *Config) { c.Time = "sinusoid" }, "\"concat\" or \"fourier\""},
+		{func(c *Config) { c.Time = "sinusoid" }, "\"concat\", \"fourier\" or \"sinusoidal\""},
+		{func(c *Config) { c.Time = "sinusoidal" }, "Fourier"},
 		{func(c *Config) { c.Time = "fourier" }, "Fourier"},
 		{func(c *Config) { c.Fourier = 3 }, "Fourier"},
 	}
@@ -109,6 +110,47 @@ var testCfgs = []Config{
 	{Dim: 2, Hidden: []int{6}, Act: "silu", Time: "concat"},
 	{Dim: 2, Hidden: []int{4, 4, 3}, Act: "softplus", Time: "fourier", Fourier: 1},
 	{Dim: 2, Hidden: []int{4, 4}, Act: "relu", Time: "concat"},
+	{Dim: 3, Hidden: []int{6, 5}, Act: "silu", Time: "sinusoidal", Fourier: 4},
+}
+
+// TestOmegas: the time-feature frequencies against their definitions.
+// Sinusoidal with K = 4: 1000·10000^(−k/4) = 1000, 100, 10, 1 exactly up to
+// math.Pow's rounding; fourier: 2πk.
+func TestOmegas(t *testing.T) {
+	cases := []struct {
+		cfg  Config
+		want []float64
+	}{
+		{Config{Time: "concat"}, nil},
+		{Config{Time: "fourier", Fourier: 3}, []float64{2 * math.Pi, 4 * math.Pi, 6 * math.Pi}},
+		{Config{Time: "sinusoidal", Fourier: 4}, []float64{1000, 100, 10, 1}},
+		{Config{Time: "sinusoidal", Fourier: 1}, []float64{1000}},
+	}
+	for _, c := range cases {
+		got := c.cfg.Omegas()
+		if len(got) != len(c.want) {
+			t.Fatalf("%s/%d: %d frequencies, want %d", c.cfg.Time, c.cfg.Fourier, len(got), len(c.want))
+		}
+		for k := range got {
+			if !near(got[k], c.want[k], 1e-14) {
+				t.Errorf("%s/%d: ω_%d = %.17g, want %g", c.cfg.Time, c.cfg.Fourier, k, got[k], c.want[k])
+			}
+		}
+	}
+	c := Config{Dim: 784, Hidden: []int{1024}, Act: "silu", Time: "sinusoidal", Fourier: 32}
+	if c.InputDim() != 784+1+64 {
+		t.Errorf("InputDim = %d, want 784 + 1 + 2·32", c.InputDim())
+	}
+	// The features the network sees: row [x, t, sin(ω t), cos(ω t)].
+	m := newTest(t, Config{Dim: 1, Hidden: []int{3}, Act: "silu", Time: "sinusoidal", Fourier: 2}, 1)
+	var buf []float64
+	row := m.fillInput(&buf, []float64{0.5}, []float64{0.25}, 1)
+	want := []float64{0.5, 0.25, math.Sin(250), math.Sin(2.5), math.Cos(250), math.Cos(2.5)} // ω = 1000, 10
+	for i := range want {
+		if !near(row[i], want[i], 1e-12) {
+			t.Errorf("input[%d] = %g, want %g", i, row[i], want[i])
+		}
+	}
 }
 
 // TestVelocityMatchesTape: the fast paths agree with the tape (whose ops are

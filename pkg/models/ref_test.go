@@ -149,6 +149,7 @@ var refCfgs = []Config{
 	{Dim: 4, Hidden: []int{9, 24, 7}, Act: "tanh", Time: "concat"},
 	{Dim: 2, Hidden: []int{64, 64, 64}, Act: "relu", Time: "concat"},
 	{Dim: 2, Hidden: []int{40, 3}, Act: "softplus", Time: "fourier", Fourier: 3},
+	{Dim: 6, Hidden: []int{33, 20}, Act: "silu", Time: "sinusoidal", Fourier: 5},
 }
 
 func sameBits(a, b []float64) int {

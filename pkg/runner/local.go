@@ -104,7 +104,7 @@ func testSet(j *Job) (results.Run, error) {
 
 func modelConfig(m experiment.Model, d int) models.Config {
 	c := models.Config{Dim: d, Hidden: m.Hidden, Act: m.Activation, Time: m.Time}
-	if m.Time == "fourier" {
+	if m.Time == "fourier" || m.Time == "sinusoidal" {
 		c.Fourier = m.TimeFreqs
 	}
 	return c

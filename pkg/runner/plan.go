@@ -442,7 +442,7 @@ func stagesOf(solver string) int {
 func mlpFlops(s experiment.Spec) float64 {
 	d := dimOf(s.Data.Dim)
 	in := d + 1
-	if s.Model.Time == "fourier" {
+	if s.Model.Time == "fourier" || s.Model.Time == "sinusoidal" {
 		in = d + 2*s.Model.TimeFreqs
 	}
 	f := 0.0

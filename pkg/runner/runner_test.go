@@ -515,3 +515,28 @@ evaluation: {samples: 50, solvers: [{name: euler, steps: [2]}], metrics: [npe]}
 		}
 	}
 }
+
+// TestModelConfigTime: every time embedding of the spec reaches the model
+// with its frequency count (time_frequencies is ignored for concat), and the
+// resulting config is valid.
+func TestModelConfigTime(t *testing.T) {
+	for _, c := range []struct {
+		time    string
+		fourier int
+	}{{"concat", 0}, {"fourier", 3}, {"sinusoidal", 3}} {
+		m := experiment.Model{Hidden: []int{8}, Activation: "silu", Time: c.time, TimeFreqs: 3}
+		cfg := modelConfig(m, 784)
+		if cfg.Time != c.time || cfg.Fourier != c.fourier {
+			t.Errorf("time %s: config Time %q Fourier %d, want %q %d", c.time, cfg.Time, cfg.Fourier, c.time, c.fourier)
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("time %s: %v", c.time, err)
+		}
+	}
+	for _, name := range experiment.BuiltinRegistry().Names["timeembeddings"] {
+		m := experiment.Model{Hidden: []int{8}, Activation: "silu", Time: name, TimeFreqs: 2}
+		if err := modelConfig(m, 2).Validate(); err != nil {
+			t.Errorf("registry time embedding %q: %v", name, err)
+		}
+	}
+}
