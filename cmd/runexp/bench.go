@@ -23,7 +23,22 @@ import (
 	"github.com/flowbench/flowbench/pkg/optim"
 )
 
-func init() { subcommands["bench"] = runBench }
+func init() {
+	register(&Command{
+		UsageLine: "runexp bench [flags]",
+		Short:     "time the training and sampling workloads (optionally against PyTorch)",
+		Long: `Bench times the flow-matching step, the CNF likelihood step and Euler
+sampling on this machine and prints one line per workload; -torch runs
+the PyTorch script with the same shapes alongside.
+
+Examples:
+
+	runexp bench
+	runexp bench -only cfm -w 128 -repeat 3
+	runexp bench -torch -threads 2`,
+		Main: runBench,
+	})
+}
 
 // benchOpts are the flags of `runexp bench`, named as torch_bench.py's.
 type benchOpts struct {

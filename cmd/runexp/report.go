@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,32 +16,49 @@ import (
 	"github.com/flowbench/flowbench/pkg/store"
 )
 
-func init() { subcommands["report"] = runReport }
+func init() {
+	register(&Command{
+		UsageLine: "runexp report DIR",
+		Short:     "rebuild a report from a results directory's spec and store",
+		Long: `Report rebuilds report.md, runs.csv and the figures of a results directory
+from the files in it alone (spec.yaml, provenance.json and the store),
+with the report code of this binary. Artifacts missing from the store
+are reported as missing, never computed.
+
+Examples:
+
+	runexp report results/quickstart
+	runexp report /tmp/out/sweep`,
+		Flag: func(fs *flag.FlagSet) func(io.Writer, io.Writer, []string) error {
+			return func(stdout, stderr io.Writer, args []string) error {
+				if len(args) != 1 {
+					return usageErrorf("usage: runexp report DIR (runexp help report)")
+				}
+				return runReport(stdout, stderr, args[0])
+			}
+		},
+	})
+}
 
 // runReport is `runexp report DIR`: rebuild report.md, runs.csv and the
 // figures from the results directory alone (its spec.yaml and store).
 // Artifacts missing from the store are reported as missing, not computed.
-func runReport(stdout, stderr io.Writer, args []string) int {
-	if len(args) != 1 {
-		fmt.Fprintln(stderr, "usage: runexp report DIR")
-		return exitUsage
+func runReport(stdout, stderr io.Writer, dir string) error {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return usageErrorf("runexp report: %s is not a results directory", dir)
 	}
-	dir := args[0]
 	reg := registry()
 	f, err := experiment.Load(filepath.Join(dir, specFile), nil, reg)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitUsage
+		return withStatus(exitUsage, err)
 	}
 	st, err := store.OpenExisting(dir)
 	if err != nil {
-		fmt.Fprintln(stderr, "runexp:", err)
-		return exitFailed
+		return failed(err)
 	}
 	recs, missing, err := runner.Load(runner.NewPlan(f, reg), st)
 	if err != nil {
-		fmt.Fprintln(stderr, "runexp:", err)
-		return exitFailed
+		return failed(err)
 	}
 	prov := runner.CollectProvenance(f.Hash())
 	if b, err := os.ReadFile(filepath.Join(dir, provenanceFile)); err == nil {
@@ -51,20 +69,18 @@ func runReport(stdout, stderr io.Writer, args []string) int {
 	var pub *report.Published
 	if f.Points[0].Spec.Report.Published != "" {
 		if pub, err = report.ReadPublished(filepath.Join(dir, publishedFile)); err != nil {
-			fmt.Fprintln(stderr, "runexp:", err)
-			return exitFailed
+			return failed(err)
 		}
 	}
 	if err := writeReport(dir, f, recs, prov, pub); err != nil {
-		fmt.Fprintln(stderr, "runexp:", err)
-		return exitFailed
+		return failed(err)
 	}
 	fmt.Fprintf(stdout, "report: %s (%d records", filepath.Join(dir, report.ReportFile), len(recs))
 	if missing > 0 {
 		fmt.Fprintf(stdout, ", %d artifacts missing from the store", missing)
 	}
 	fmt.Fprintln(stdout, ")")
-	return exitOK
+	return nil
 }
 
 // writeReport hands the records to pkg/report, with the published cells

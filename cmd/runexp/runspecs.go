@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/signal"
@@ -61,142 +62,168 @@ func readPublished(path string) (*report.Published, []byte, error) {
 	return p, raw, err
 }
 
-// runSpecs is `runexp [flags] SPEC...`.
-func runSpecs(stdout, stderr io.Writer, args []string) int {
-	fs := flag.NewFlagSet("runexp", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func init() {
+	register(&Command{
+		UsageLine: "runexp run [flags] SPEC... [key.path=value...]",
+		Short:     "train, evaluate and report each spec (the default command)",
+		Long: `Run computes every artifact a spec plans (test sets, trainings, couplings,
+evaluations), caching each in the results directory's store, and writes
+report.md, runs.csv and the figures there. "run" may be left out:
+"runexp SPEC" is "runexp run SPEC". Flags and -set may come before or
+after the specs; an argument key.path=value after them is an override
+like -set (Hydra style). A rerun computes only what is not yet stored.
+
+Examples:
+
+	runexp experiments/quickstart.yaml
+	runexp -dry-run experiments/quickstart.yaml training.steps=100
+	runexp experiments/quickstart.yaml -set 'evaluation.seeds=[1,2,3,4,5]' -j 2
+	runexp -o /tmp/out experiments/quickstart.yaml experiments/sweep.yaml`,
+		Flag: runFlags,
+	})
+}
+
+// runFlags declares the run command's flags and returns its action.
+func runFlags(fs *flag.FlagSet) func(stdout, stderr io.Writer, args []string) error {
 	out := fs.String("o", "", "results directory (default results/<name>; with several specs, the parent of <name>/)")
 	jobs := fs.Int("j", runtime.NumCPU(), "artifacts computed in parallel")
 	var sets setFlags
 	fs.Var(&sets, "set", "override a spec field, key.path=value (repeatable; a YAML list sweeps)")
 	force := fs.Bool("force", false, "recompute artifacts already in the store")
-	dry := fs.Bool("dry-run", false, "print the plan (counts, cached, cost estimate) and exit")
+	dry := fs.Bool("dry-run", false, "print the plan (counts, cached, time estimate) and exit")
 	quiet := fs.Bool("q", false, "print nothing but errors")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: runexp [flags] SPEC...\n       runexp validate [-set k=v] SPEC...\n       runexp report DIR\n")
-		for _, name := range sortedSubcommands() {
-			if name != "validate" && name != "report" {
-				fmt.Fprintf(stderr, "       runexp %s ...\n", name)
-			}
+	return func(stdout, stderr io.Writer, args []string) error {
+		specs, more := splitOverrides(args)
+		if len(specs) == 0 {
+			printUsage(stderr)
+			return withStatus(exitUsage, nil)
 		}
-		fmt.Fprintf(stderr, "\nflags:\n")
-		fs.PrintDefaults()
+		return runSpecs(stdout, stderr, runOptions{out: *out, jobs: *jobs, sets: append(sets, more...), force: *force, dry: *dry, quiet: *quiet}, specs)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+}
+
+// runOptions are the run command's flags.
+type runOptions struct {
+	out        string
+	jobs       int
+	sets       []string
+	force, dry bool
+	quiet      bool
+}
+
+// outputDir is the one place that decides where a spec's results go:
+// results/<name> by default; -o itself for a single spec; -o/<name> for
+// each of several.
+func outputDir(out string, f *experiment.File, nspecs int) string {
+	switch {
+	case out == "":
+		return filepath.Join("results", f.Name())
+	case nspecs == 1:
+		return out
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return exitUsage
-	}
-	if *jobs < 1 {
-		fmt.Fprintf(stderr, "runexp: -j %d: need at least 1\n", *jobs)
-		return exitUsage
+	return filepath.Join(out, f.Name())
+}
+
+// runSpecs runs the specs in order.
+func runSpecs(stdout, stderr io.Writer, o runOptions, specs []string) error {
+	if o.jobs < 1 {
+		return usageErrorf("runexp: -j %d: need at least 1", o.jobs)
 	}
 	reg := registry()
 	// Validate every spec before writing anything.
-	files, ok := loadAll(stderr, fs.Args(), sets, reg)
+	files, ok := loadAll(stderr, specs, o.sets, reg)
 	if !ok {
-		return exitUsage
+		return withStatus(exitUsage, nil)
 	}
 	dirs := map[string]string{}
 	for _, f := range files {
-		dir := filepath.Join("results", f.Name())
-		switch {
-		case *out != "" && len(files) == 1:
-			dir = *out
-		case *out != "":
-			dir = filepath.Join(*out, f.Name())
-		}
+		dir := outputDir(o.out, f, len(files))
 		if prev, dup := dirs[dir]; dup {
-			fmt.Fprintf(stderr, "runexp: %s and %s would both write %s (give them different names)\n", prev, f.Path, dir)
-			return exitUsage
+			return usageErrorf("runexp: %s and %s would both write %s (give them different names)", prev, f.Path, dir)
 		}
 		dirs[dir] = f.Path
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	status := exitOK
+	var status error
 	for _, f := range files {
-		dir := filepath.Join("results", f.Name())
-		if *out != "" {
-			dir = *out
-			if len(files) > 1 {
-				dir = filepath.Join(*out, f.Name())
-			}
-		}
+		dir := outputDir(o.out, f, len(files))
 		plan := runner.NewPlan(f, reg)
-		if *dry {
-			printPlan(stdout, f, plan, dir, *jobs)
+		if o.dry {
+			printPlan(stdout, f, plan, dir, o.jobs)
 			continue
 		}
-		st, err := store.Open(dir)
-		if err != nil {
-			fmt.Fprintln(stderr, "runexp:", err)
-			return exitFailed
-		}
-		prov := runner.CollectProvenance(f.Hash())
-		if err := store.WriteFileAtomic(filepath.Join(dir, specFile), f.Effective()); err != nil {
-			fmt.Fprintln(stderr, "runexp:", err)
-			return exitFailed
-		}
-		if err := store.WriteFileAtomic(filepath.Join(dir, provenanceFile), prov.JSON()); err != nil {
-			fmt.Fprintln(stderr, "runexp:", err)
-			return exitFailed
-		}
-		pub, raw, err := readPublished(publishedPath(f))
-		if err != nil {
-			fmt.Fprintln(stderr, "runexp:", err)
-			return exitFailed
-		}
-		if pub != nil {
-			// The report is rebuilt from the results directory alone.
-			if err := store.WriteFileAtomic(filepath.Join(dir, publishedFile), raw); err != nil {
-				fmt.Fprintln(stderr, "runexp:", err)
-				return exitFailed
-			}
-		}
-		var prog runner.Progress = &runner.Log{W: stdout}
-		switch {
-		case *quiet:
-			prog = runner.Quiet{}
-		case isTerminal(stdout):
-			prog = &runner.Bar{W: stdout}
-		}
-		if !*quiet {
-			fmt.Fprintf(stdout, "%s → %s\n", f.Path, dir)
-		}
-		recs, err := runner.Run(ctx, plan, st, newExecutor(), runner.Options{Jobs: *jobs, Force: *force, Progress: prog})
-		if errors.Is(err, context.Canceled) {
-			fmt.Fprintf(stderr, "runexp: interrupted; %d artifacts are stored, rerun the same command to resume\n", len(recs))
-			return exitInterrupted
+		err := runOne(ctx, stdout, stderr, o, f, plan, dir)
+		var e *exitError
+		if errors.As(err, &e) && e.Code == exitFailed && e.Err == nil {
+			status = err // some artifacts failed: go on with the next spec
+			continue
 		}
 		if err != nil {
-			fmt.Fprintln(stderr, "runexp:", err)
-			return exitFailed
-		}
-		if err := writeReport(dir, f, recs, prov, pub); err != nil {
-			fmt.Fprintln(stderr, "runexp:", err)
-			return exitFailed
-		}
-		bad := 0
-		for _, r := range recs {
-			if r.Status != runner.StatusOK {
-				bad++
-			}
-		}
-		if bad > 0 {
-			fmt.Fprintf(stderr, "runexp: %s: %d of %d artifacts failed or were skipped (see %s)\n", f.Path, bad, len(recs), filepath.Join(dir, "report.md"))
-			status = exitFailed
-		} else if !*quiet {
-			fmt.Fprintf(stdout, "report: %s\n", filepath.Join(dir, "report.md"))
+			return err
 		}
 	}
 	return status
+}
+
+// runOne runs one spec into dir and writes its report.
+func runOne(ctx context.Context, stdout, stderr io.Writer, o runOptions, f *experiment.File, plan *runner.Plan, dir string) error {
+	st, err := store.Open(dir)
+	if err != nil {
+		return failed(err)
+	}
+	prov := runner.CollectProvenance(f.Hash())
+	if err := store.WriteFileAtomic(filepath.Join(dir, specFile), f.Effective()); err != nil {
+		return failed(err)
+	}
+	if err := store.WriteFileAtomic(filepath.Join(dir, provenanceFile), prov.JSON()); err != nil {
+		return failed(err)
+	}
+	pub, raw, err := readPublished(publishedPath(f))
+	if err != nil {
+		return failed(err)
+	}
+	if pub != nil {
+		// The report is rebuilt from the results directory alone.
+		if err := store.WriteFileAtomic(filepath.Join(dir, publishedFile), raw); err != nil {
+			return failed(err)
+		}
+	}
+	var prog runner.Progress = &runner.Log{W: stdout}
+	switch {
+	case o.quiet:
+		prog = runner.Quiet{}
+	case isTerminal(stdout):
+		prog = &runner.Bar{W: stdout}
+	}
+	if !o.quiet {
+		fmt.Fprintf(stdout, "%s → %s\n", f.Path, dir)
+	}
+	recs, err := runner.Run(ctx, plan, st, newExecutor(), runner.Options{Jobs: o.jobs, Force: o.force, Progress: prog})
+	if errors.Is(err, context.Canceled) {
+		return withStatus(exitInterrupted, fmt.Errorf("runexp: interrupted; %d artifacts are stored, rerun the same command to resume", len(recs)))
+	}
+	if err != nil {
+		return failed(err)
+	}
+	if err := writeReport(dir, f, recs, prov, pub); err != nil {
+		return failed(err)
+	}
+	bad := 0
+	for _, r := range recs {
+		if r.Status != runner.StatusOK {
+			bad++
+		}
+	}
+	if bad > 0 {
+		fmt.Fprintf(stderr, "runexp: %s: %d of %d artifacts failed or were skipped (see %s)\n", f.Path, bad, len(recs), filepath.Join(dir, "report.md"))
+		return withStatus(exitFailed, nil)
+	}
+	if !o.quiet {
+		fmt.Fprintf(stdout, "report: %s\n", filepath.Join(dir, "report.md"))
+	}
+	return nil
 }
 
 func isTerminal(w io.Writer) bool {
@@ -210,6 +237,9 @@ func loadAll(stderr io.Writer, paths []string, sets []string, reg experiment.Reg
 	ok := true
 	for _, p := range paths {
 		f, err := experiment.Load(p, sets, reg)
+		if errors.Is(err, fs.ErrNotExist) {
+			err = specNotFound(p)
+		}
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			ok = false

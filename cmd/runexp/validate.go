@@ -4,40 +4,40 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 )
 
-func init() { subcommands["validate"] = runValidate }
+func init() {
+	register(&Command{
+		UsageLine: "runexp validate [-set key.path=value] SPEC... [key.path=value...]",
+		Short:     "check specs (with their overrides) without running anything",
+		Long: `Validate decodes each spec, applies the overrides, expands the sweep and
+checks every field, then prints one line per spec. It writes nothing.
+Every error names the file, line and field, with the valid choices.
 
-// runValidate is `runexp validate [-set k=v] SPEC...`: decode, expand and
-// validate, print a one-line summary per spec, write nothing.
-func runValidate(stdout, stderr io.Writer, args []string) int {
-	fs := flag.NewFlagSet("runexp validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var sets setFlags
-	fs.Var(&sets, "set", "override a spec field, key.path=value (repeatable)")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "usage: runexp validate [-set key.path=value] SPEC...")
-		return exitUsage
-	}
-	files, ok := loadAll(stderr, fs.Args(), sets, registry())
-	for _, f := range files {
-		fmt.Fprintf(stdout, "%s: ok (%s, %d grid points, %d axes)\n", f.Path, f.Name(), len(f.Points), len(f.Axes))
-	}
-	if !ok {
-		return exitUsage
-	}
-	return exitOK
-}
+Examples:
 
-func sortedSubcommands() []string {
-	var out []string
-	for k := range subcommands {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
+	runexp validate experiments/quickstart.yaml
+	runexp validate experiments/quickstart.yaml training.steps=100
+	runexp validate -set 'evaluation.seeds=[1,2,3]' experiments/*.yaml`,
+		Flag: func(fs *flag.FlagSet) func(io.Writer, io.Writer, []string) error {
+			var sets setFlags
+			fs.Var(&sets, "set", "override a spec field, key.path=value (repeatable)")
+			return func(stdout, stderr io.Writer, args []string) error {
+				specs, more := splitOverrides(args)
+				if len(specs) == 0 {
+					return usageErrorf("usage: runexp validate [-set key.path=value] SPEC... (runexp help validate)")
+				}
+				// Every override, wherever it was written, applies to every
+				// spec before any is called ok.
+				files, ok := loadAll(stderr, specs, append(sets, more...), registry())
+				for _, f := range files {
+					fmt.Fprintf(stdout, "%s: ok (%s, %d grid points, %d axes)\n", f.Path, f.Name(), len(f.Points), len(f.Axes))
+				}
+				if !ok {
+					return withStatus(exitUsage, nil)
+				}
+				return nil
+			}
+		},
+	})
 }

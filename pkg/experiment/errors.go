@@ -3,7 +3,10 @@ package experiment
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+
+	"github.com/flowbench/flowbench/internal/suggest"
 )
 
 // Error is one problem in a spec, located in its file:
@@ -36,8 +39,34 @@ func (e *Error) Error() string {
 		b.WriteString(" (valid: ")
 		b.WriteString(strings.Join(e.Valid, ", "))
 		b.WriteString(")")
+		if s := e.suggestion(); s != "" {
+			fmt.Fprintf(&b, "; did you mean %q?", s)
+		}
 	}
 	return b.String()
+}
+
+// suggestion is the valid choice closest to the name the error rejects (an
+// unknown field's key, an unknown value's text, a missing list element's
+// label), or "" when none is close.
+func (e *Error) suggestion() string {
+	var name string
+	switch {
+	case e.Msg == "unknown field" || e.Msg == "no such element":
+		name = e.Path
+		if i := strings.LastIndexAny(name, ".["); i >= 0 {
+			name = strings.TrimSuffix(name[i+1:], "]")
+		}
+	case strings.HasPrefix(e.Msg, "unknown value "):
+		q, err := strconv.QuotedPrefix(strings.TrimPrefix(e.Msg, "unknown value "))
+		if err != nil {
+			return ""
+		}
+		name, _ = strconv.Unquote(q)
+	default:
+		return ""
+	}
+	return suggest.Closest(name, e.Valid)
 }
 
 // Errors is every problem found in one spec, in file order, one per line.

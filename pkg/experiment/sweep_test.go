@@ -71,7 +71,7 @@ func TestSetOverrides(t *testing.T) {
 		t.Fatalf("after fixing two axes: %d points, want 3", len(got))
 	}
 	for _, c := range []struct{ set, want string }{
-		{"training.stepz=1", "-set: training.stepz: unknown field (valid: steps, batch, optimizer, schedule, grad_clip, ema, curve_every)"},
+		{"training.stepz=1", "-set: training.stepz: unknown field (valid: steps, batch, optimizer, schedule, grad_clip, ema, curve_every); did you mean \"steps\"?"},
 		{"methods[B].sigma_min=1", "-set: methods[B]: no such element (valid: A)"},
 		{"training.batch=abc", "s.yaml: training.batch: expected an integer, got string \"abc\" (set by -set)"},
 	} {
