@@ -40,7 +40,7 @@ Examples:
 	})
 }
 
-// benchOpts are the flags of `runexp bench`, named as torch_bench.py's.
+// benchOpts are the flags of `runexp bench`, named as bench/torch_anchor.py's.
 type benchOpts struct {
 	w, d, batch, steps, iters, threads, repeat int
 	only                                       []string
@@ -49,15 +49,15 @@ type benchOpts struct {
 	python, script                             string
 }
 
-// benchWorkloads lists the workloads in torch_bench.py's order.
+// benchWorkloads lists the workloads in bench/torch_anchor.py's order.
 var benchWorkloads = []string{"cfm", "cnf", "sample"}
 
-// sampleN is the sample workload's batch, fixed as in torch_bench.py.
+// sampleN is the sample workload's batch, fixed as in bench/torch_anchor.py.
 const sampleN = 2048
 
-// runBench is `runexp bench`: time the three workloads of
-// shared/bench/torch_bench.py (flow-matching step, CNF maximum-likelihood
-// step, Euler sampling) on the float64 models of pkg/models, print one line
+// runBench is `runexp bench`: time the workloads of benchWorkloads, which
+// bench/torch_anchor.py also runs (flow-matching step, CNF maximum-likelihood
+// step, Euler sampling), on the float64 models of pkg/models, print one line
 // per workload in the script's form, and with -torch run the script in the
 // same session and print both side by side.
 func runBench(stdout, stderr io.Writer, args []string) int {
@@ -76,7 +76,7 @@ func runBench(stdout, stderr io.Writer, args []string) int {
 	fs.BoolVar(&o.torch, "torch", false, "also run the PyTorch script with the same shapes and print a side-by-side table")
 	fs.BoolVar(&o.torchF64, "torch-f64", false, "run the PyTorch script in float64 (--f64) instead of its float32 default")
 	fs.StringVar(&o.python, "python", "/usr/bin/python3", "Python interpreter with torch, for -torch")
-	fs.StringVar(&o.script, "torch-script", "../shared/bench/torch_bench.py", "path of torch_bench.py, for -torch")
+	fs.StringVar(&o.script, "torch-script", "bench/torch_anchor.py", "path of the PyTorch anchor script (bench/torch_anchor.py of the repository), for -torch")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -180,7 +180,7 @@ func (o *benchOpts) validate() error {
 	return nil
 }
 
-// label is the workload's name in torch_bench.py's output.
+// label is the workload's name in bench/torch_anchor.py's output.
 func (o *benchOpts) label(name string) string {
 	switch name {
 	case "cfm":
@@ -191,7 +191,7 @@ func (o *benchOpts) label(name string) string {
 	return fmt.Sprintf("sample(euler x%d, n=%d)", o.steps, sampleN)
 }
 
-// count is the number of timed runs of a workload, as in torch_bench.py.
+// count is the number of timed runs of a workload, as in bench/torch_anchor.py.
 func (o *benchOpts) count(name string) int {
 	switch name {
 	case "cnf":
@@ -202,7 +202,7 @@ func (o *benchOpts) count(name string) int {
 	return o.iters
 }
 
-// moons fills x (n×d) with torch_bench.py's two-moons-like target: a point
+// moons fills x (n×d) with bench/torch_anchor.py's two-moons-like target: a point
 // on one of two half circles, plus N(0, 0.05²) noise, and N(0, 0.1²) in the
 // dimensions past 2.
 func moons(rng *rand.Rand, x []float64, d int) {
@@ -318,10 +318,10 @@ func (o *benchOpts) torchAvailable() error {
 	return nil
 }
 
-// torchLine matches a result line of torch_bench.py.
+// torchLine matches a result line of bench/torch_anchor.py.
 var torchLine = regexp.MustCompile(`^(\S+(?: \S+)*?) w=\d+ d=\d+ batch=\d+ threads=\d+ dtype=\S+: ([0-9.eE+-]+) it/s`)
 
-// runTorch runs torch_bench.py once with the same shapes and returns its
+// runTorch runs bench/torch_anchor.py once with the same shapes and returns its
 // rate per workload (keyed like o.only).
 func (o *benchOpts) runTorch() (map[string]float64, error) {
 	args := []string{o.script, "--w", strconv.Itoa(o.w), "--d", strconv.Itoa(o.d), "--batch", strconv.Itoa(o.batch),

@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-// benchLine parses a result line in torch_bench.py's form.
+// benchLine parses a result line in bench/torch_anchor.py's form.
 var benchLine = regexp.MustCompile(`^(cfm-train|cnf-train\(rk4 x(\d+)\)|sample\(euler x(\d+), n=2048\)) w=(\d+) d=(\d+) batch=(\d+) threads=(\d+) dtype=float64: ([0-9.]+) it/s \(([0-9.]+) us/it\)`)
 
 func runBenchArgs(t *testing.T, args ...string) (string, string, int) {
@@ -64,7 +64,7 @@ func TestBenchTorchTable(t *testing.T) {
 	script := "#!/bin/sh\necho \"$@\" >> " + argsFile + "\n" +
 		"echo 'cfm-train w=8 d=2 batch=16 threads=1 dtype=torch.float32: 10.0 it/s (100000.0 us/it)'\n" +
 		"echo 'sample(euler x2, n=2048) w=8 d=2 batch=16 threads=1 dtype=torch.float32: 4.0 it/s (250000.0 us/it)'\n"
-	torchPy := filepath.Join(dir, "torch_bench.py") // only needs to exist: the stand-in ignores it
+	torchPy := filepath.Join(dir, "torch_anchor.py") // only needs to exist: the stand-in ignores it
 	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -17,8 +17,7 @@
 //	dx/dt = v_t(x),  dℓ/dt = −tr J,  dK/dt = −|v_t(x)|²,  dF/dt = −|J|_F²,   J = ∂v_t/∂x,
 //
 // so that ℓ(0) = ∫_0^1 tr J dt, K(0) = ∫_0^1 |v|² dt and F(0) = ∫_0^1 |J|_F² dt
-// (the convention of pkg/flow; MATH.md's sentence about ℓ's sign is wrong,
-// as pkg/flow and pkg/models document). The loss is the batch mean
+// (the convention of pkg/flow and docs/MATH.md §1). The loss is the batch mean
 //
 //	L = (1/n) Σ_r [ ½|x_r(0)|² + (d/2) ln 2π + ℓ_r(0) ] + λ_K (1/n) Σ_r K_r(0) + λ_J (1/n) Σ_r F_r(0),
 //

@@ -12,15 +12,14 @@
 //	log p_1(x1) = log p_0(x(0)) − ∫_0^1 tr(∂v_t/∂x)(x(t)) dt,   x(1) = x1.
 //
 // LogDensitySystem is the augmented state y = [x (n·d values), ℓ (n values)]
-// with dx/dt = v_t(x) and dℓ/dt = −tr(∂v_t/∂x)(x), MATH.md's system.
+// with dx/dt = v_t(x) and dℓ/dt = −tr(∂v_t/∂x)(x) (docs/MATH.md §1).
 // LogLikelihood integrates it BACKWARD from t = 1 (x = x1, ℓ = 0) to t = 0,
 // where ℓ(0) = ℓ(1) − ∫_0^1 (−tr) dt = +∫_0^1 tr dt, hence
 //
 //	log p_1(x1) = log p_0(x(0)) − ℓ(0).
 //
-// (MATH.md's sentence "log p_1(x1) = log p_0(x(0)) + ℓ(0)" has the wrong sign
-// for its own ℓ; the Gaussian test, where ℓ(0) = d·ln s for the flow N(0, I) →
-// N(m, s² I), fixes the sign.)
+// The Gaussian test, where ℓ(0) = d·ln s for the flow N(0, I) → N(m, s² I),
+// pins this sign.
 //
 // A batch of n points is one ODE system: an adaptive solver picks one step
 // sequence for the whole batch (the error norm runs over all points), so a

@@ -45,8 +45,7 @@
 //
 //	log p_1(x1) = log N(x(0); 0, I) + ℓ(0) = log p_0(x(0)) − ∫_0^1 tr(∂v_t/∂x) dt.
 //
-// (MATH.md states the ℓ equation with the opposite sign of dℓ/dt; the formula
-// for log p_1 above is the one it asks to check, and TestCNFGaussian checks it
-// against a closed form.) CNFLoss records this solve with an explicit
+// (Here ℓ is the negative of pkg/flow's ℓ; the log p_1 formula is the same,
+// and TestCNFGaussian checks it against a closed form.) CNFLoss records this solve with an explicit
 // Runge–Kutta Tableau on an autodiff.Tape, so Backward gives ∂NLL/∂θ.
 package models
