@@ -56,9 +56,12 @@ func runReport(stdout, stderr io.Writer, dir string) error {
 	if err != nil {
 		return failed(err)
 	}
-	recs, missing, err := runner.Load(runner.NewPlan(f, reg), st)
+	recs, missing, corrupt, err := runner.LoadChecked(runner.NewPlan(f, reg), st)
 	if err != nil {
 		return failed(err)
+	}
+	for _, e := range corrupt {
+		fmt.Fprintf(stderr, "runexp: left out of the report: %v (rerun the spec to recompute it)\n", e)
 	}
 	prov := runner.CollectProvenance(f.Hash())
 	if b, err := os.ReadFile(filepath.Join(dir, provenanceFile)); err == nil {

@@ -200,7 +200,8 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, o runOptions, f *expe
 	if !o.quiet {
 		fmt.Fprintf(stdout, "%s → %s\n", f.Path, dir)
 	}
-	recs, err := runner.Run(ctx, plan, st, newExecutor(), runner.Options{Jobs: o.jobs, Force: o.force, Progress: prog})
+	recs, err := runner.Run(ctx, plan, st, newExecutor(), runner.Options{Jobs: o.jobs, Force: o.force, Progress: prog,
+		Notice: func(m string) { fmt.Fprintln(stderr, "runexp: damaged artifact:", m) }})
 	if errors.Is(err, context.Canceled) {
 		return withStatus(exitInterrupted, fmt.Errorf("runexp: interrupted; %d artifacts are stored, rerun the same command to resume", len(recs)))
 	}

@@ -22,9 +22,14 @@ type Metric struct {
 // File is a file written beside the record, path relative to the results
 // directory, with its role: "samples" (.npy n×d), "trajectories" (.npy
 // K×n×d), "density" (.npy grid of log-densities), "checkpoint", "pairs".
+//
+// SHA256 is the hex sha256 of the file's bytes, filled by the store when
+// the record is written and checked before the file is used (empty in
+// records written before the store carried checksums).
 type File struct {
-	Role string `json:"role"`
-	Path string `json:"path"`
+	Role   string `json:"role"`
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // Run is the record of one artifact.
@@ -35,12 +40,17 @@ type Run struct {
 	Params  []Param  `json:"params"`
 	Metrics []Metric `json:"metrics"`
 	// Curve is the training loss recorded every CurveEvery steps (train only).
-	Curve      []float64 `json:"curve,omitempty"`
-	CurveEvery int       `json:"curve_every,omitempty"`
-	Files      []File    `json:"files,omitempty"`
-	Status     string    `json:"status"` // "ok" or "failed"
-	Error      string    `json:"error,omitempty"`
-	Warnings   []string  `json:"warnings,omitempty"`
+	Curve      Floats   `json:"curve,omitempty"`
+	CurveEvery int      `json:"curve_every,omitempty"`
+	Files      []File   `json:"files,omitempty"`
+	Status     string   `json:"status"` // "ok" or "failed"
+	Error      string   `json:"error,omitempty"`
+	Warnings   []string `json:"warnings,omitempty"`
+	// RecordSHA256 is the hex sha256 of the record's own JSON written with
+	// this field empty: the store fills it and checks it on every read, so
+	// a flipped digit in a stored metric is detected (empty in records
+	// written before the store carried checksums).
+	RecordSHA256 string `json:"record_sha256,omitempty"`
 }
 
 // Get returns the value of the named param and whether it is present.

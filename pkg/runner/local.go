@@ -78,7 +78,7 @@ func writeNPY(st *store.Store, name string, data []float64, rows, cols int) (str
 func readNPY(st *store.Store, r results.Run, role string) (data []float64, rows, cols int, err error) {
 	for _, f := range r.Files {
 		if f.Role == role {
-			b, err := st.ReadFile(f.Path[len(store.Dir)+1:])
+			b, err := st.ReadVerified(r.Key, f)
 			if err != nil {
 				return nil, 0, 0, err
 			}
@@ -126,7 +126,7 @@ func loadModel(st *store.Store, r results.Run) (*models.MLP, error) {
 	for _, f := range r.Files {
 		if f.Role == "checkpoint" {
 			var err error
-			if b, err = st.ReadFile(f.Path[len(store.Dir)+1:]); err != nil {
+			if b, err = st.ReadVerified(r.Key, f); err != nil {
 				return nil, err
 			}
 		}

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -55,6 +56,9 @@ type Options struct {
 	Force bool
 	// Progress receives events; nil is quiet.
 	Progress Progress
+	// Notice receives one line for each stored artifact that failed
+	// verification and was quarantined; nil discards them.
+	Notice func(msg string)
 }
 
 // Progress receives the events of a run, from one goroutine at a time.
@@ -115,14 +119,34 @@ func Run(ctx context.Context, p *Plan, st *store.Store, exec Executor, opts Opti
 	pending := make([]int, len(p.Artifacts))
 	var ready []*Artifact
 	cached, cost := 0, 0.0
+	notice := opts.Notice
+	if notice == nil {
+		notice = func(string) {}
+	}
+	// An artifact that fails verification is quarantined and recomputed,
+	// and so is every cached artifact downstream of it (inputs precede
+	// their dependents in plan order).
+	redo := make([]bool, len(p.Artifacts))
 	for i, a := range p.Artifacts {
 		pending[i] = len(a.Inputs)
 		if !opts.Force {
-			r, ok, err := st.Get(a.Key)
-			if err != nil {
+			r, ok, err := st.GetVerified(a.Key)
+			if errors.Is(err, store.ErrCorrupt) {
+				dst, qerr := st.Quarantine(a.Key, err.Error())
+				if qerr != nil {
+					return nil, fmt.Errorf("%w (and quarantining it failed: %v)", err, qerr)
+				}
+				notice(fmt.Sprintf("%s (%s): %v; moved to %s, recomputing it and what depends on it", a.Label, a.Kind, err, dst))
+				redo[i] = true
+			} else if err != nil {
 				return nil, err
 			}
-			if ok {
+			for _, in := range a.Inputs {
+				if redo[in.index] {
+					redo[i] = true
+				}
+			}
+			if ok && !redo[i] {
 				recs[i], have[i] = withPlan(r, a), true
 				cached++
 				continue
@@ -226,9 +250,11 @@ func Run(ctx context.Context, p *Plan, st *store.Store, exec Executor, opts Opti
 					r.Status = StatusOK
 				}
 				r.Metrics = append(r.Metrics, results.Metric{Name: "wall_seconds", Value: d.took.Seconds()})
-				if err := st.Put(r); err != nil {
+				sealed, err := st.PutRecord(r)
+				if err != nil {
 					return nil, err
 				}
+				r = sealed
 			}
 			recs[a.index], have[a.index] = r, true
 			prog.End(a, r, d.took)
@@ -287,13 +313,26 @@ func withPlan(r results.Run, a *Artifact) results.Run {
 }
 
 // Load reads the records of a plan from the store without computing
-// anything (for rebuilding a report). Artifacts absent from the store are
-// left out and counted in missing.
+// anything (for rebuilding a report). Artifacts absent from the store, or
+// failing verification, are left out and counted in missing.
 func Load(p *Plan, st *store.Store) (recs []results.Run, missing int, err error) {
+	recs, missing, _, err = LoadChecked(p, st)
+	return recs, missing, err
+}
+
+// LoadChecked is Load that also returns the verification failures (one
+// *store.CorruptError per damaged artifact, counted in missing). It moves
+// nothing: a run of the spec quarantines and recomputes them.
+func LoadChecked(p *Plan, st *store.Store) (recs []results.Run, missing int, corrupt []error, err error) {
 	for _, a := range p.Artifacts {
-		r, ok, err := st.Get(a.Key)
+		r, ok, err := st.GetVerified(a.Key)
+		if errors.Is(err, store.ErrCorrupt) {
+			corrupt = append(corrupt, err)
+			missing++
+			continue
+		}
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
 		}
 		if !ok {
 			missing++
@@ -301,5 +340,5 @@ func Load(p *Plan, st *store.Store) (recs []results.Run, missing int, err error)
 		}
 		recs = append(recs, withPlan(r, a))
 	}
-	return recs, missing, nil
+	return recs, missing, corrupt, nil
 }

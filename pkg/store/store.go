@@ -75,25 +75,42 @@ func (s *Store) Get(key string) (r results.Run, ok bool, err error) {
 		return r, false, fmt.Errorf("store: %w", err)
 	}
 	if err := json.Unmarshal(b, &r); err != nil {
-		return r, false, fmt.Errorf("store: %s: %w", s.Path(key+".json"), err)
+		return r, false, &parseError{fmt.Errorf("store: %s: %w", s.Path(key+".json"), err)}
 	}
 	if r.Key != key {
-		return r, false, fmt.Errorf("store: %s holds key %s", s.Path(key+".json"), r.Key)
+		return r, false, &parseError{fmt.Errorf("store: %s holds key %s", s.Path(key+".json"), r.Key)}
 	}
 	return r, true, nil
 }
 
+// parseError is a record that exists but cannot be read as one.
+type parseError struct{ err error }
+
+func (e *parseError) Error() string { return e.err.Error() }
+func (e *parseError) Unwrap() error { return e.err }
+
 // Put writes the record r under r.Key, atomically. Write the artifact's
-// data files first: the record marks the artifact complete.
+// data files first: the record marks the artifact complete. Put fills the
+// sha256 of each of r's files from the bytes on disk (where r has none)
+// and the record's own checksum.
 func (s *Store) Put(r results.Run) error {
+	_, err := s.PutRecord(r)
+	return err
+}
+
+// PutRecord is Put returning the record as stored, checksums filled.
+func (s *Store) PutRecord(r results.Run) (results.Run, error) {
 	if r.Key == "" {
 		panic("store: record without key")
 	}
+	if err := s.seal(&r); err != nil {
+		return r, err
+	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		return r, fmt.Errorf("store: %w", err)
 	}
-	return s.WriteFile(r.Key+".json", append(b, '\n'))
+	return r, s.WriteFile(r.Key+".json", append(b, '\n'))
 }
 
 // WriteFile writes a store file atomically.
@@ -130,7 +147,7 @@ func (s *Store) Exists(name string) bool {
 // rename, fsync of the directory.
 func WriteAtomic(path string, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := os.CreateTemp(dir, tempPattern(filepath.Base(path)))
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
@@ -168,18 +185,4 @@ func WriteFileAtomic(path string, data []byte) error {
 		_, err := io.Copy(w, bytes.NewReader(data))
 		return err
 	})
-}
-
-// CleanTemp removes temporary files left by writes that were interrupted.
-func (s *Store) CleanTemp() error {
-	ents, err := os.ReadDir(filepath.Join(s.root, Dir))
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), ".") && strings.Contains(e.Name(), ".tmp-") {
-			os.Remove(filepath.Join(s.root, Dir, e.Name()))
-		}
-	}
-	return nil
 }

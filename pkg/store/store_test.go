@@ -2,11 +2,14 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/flowbench/flowbench/pkg/results"
 )
@@ -25,6 +28,10 @@ func TestPutGetRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, ok, err := s.Get("abc")
+	if got.RecordSHA256 == "" {
+		t.Error("Put stored no record checksum")
+	}
+	got.RecordSHA256 = ""
 	if !ok || err != nil || !reflect.DeepEqual(got, r) {
 		t.Fatalf("Get = %+v, %v, %v; want %+v", got, ok, err, r)
 	}
@@ -66,17 +73,57 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 	}
 }
 
+// TestCleanTemp: a temporary file is removed only when its writer is
+// provably gone (no such process, or the pid now belongs to a process
+// started at another time) or, where that cannot be told, when it is
+// older than StaleTempAge; a live writer's file stays.
 func TestCleanTemp(t *testing.T) {
+	if !procAvailable() {
+		t.Skip("no /proc here: only the age rule applies")
+	}
 	s, _ := Open(t.TempDir())
-	// A temporary file as a killed writer leaves it.
-	os.WriteFile(s.Path(".k.json.tmp-123"), []byte("{"), 0o644)
+	self, start := os.Getpid(), selfStart()
+	child := exec.Command("true")
+	if err := child.Run(); err != nil {
+		t.Skip("cannot start a child process:", err)
+	}
+	dead := child.Process.Pid // exited and reaped
+	write := func(name string, age time.Duration) {
+		p := s.Path(name)
+		os.WriteFile(p, []byte("{"), 0o644)
+		old := time.Now().Add(-age)
+		os.Chtimes(p, old, old)
+	}
+	keep := []string{
+		fmt.Sprintf(".a.json.tmp-%d-%s-1", self, start), // this live process
+		".b.json.tmp-123",                       // unknown owner, fresh
+		fmt.Sprintf(".c.json.tmp-%d-0-1", dead), // start unknown, fresh
+	}
+	gone := []string{
+		fmt.Sprintf(".d.json.tmp-%d-%s1-1", self, start), // pid reused by another start
+		fmt.Sprintf(".e.json.tmp-%d-12345-1", dead),      // no such process
+	}
+	for _, n := range keep {
+		write(n, time.Minute)
+	}
+	for _, n := range gone {
+		write(n, time.Minute)
+	}
+	write(".f.json.tmp-123", StaleTempAge+time.Hour) // unknown owner, stale
+	gone = append(gone, ".f.json.tmp-123")
 	s.WriteFile("k.json", []byte("{}"))
 	if err := s.CleanTemp(); err != nil {
 		t.Fatal(err)
 	}
-	ents, _ := os.ReadDir(filepath.Join(s.Root(), Dir))
-	if len(ents) != 1 || ents[0].Name() != "k.json" {
-		t.Fatalf("after CleanTemp: %v, want only k.json", ents)
+	for _, n := range append(keep, "k.json") {
+		if _, err := os.Stat(s.Path(n)); err != nil {
+			t.Errorf("%s was removed: %v", n, err)
+		}
+	}
+	for _, n := range gone {
+		if _, err := os.Stat(s.Path(n)); err == nil {
+			t.Errorf("%s was kept", n)
+		}
 	}
 }
 
