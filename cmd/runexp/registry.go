@@ -1,17 +1,15 @@
 package main
 
 import (
-	"slices"
-
 	"github.com/flowbench/flowbench/pkg/datasets"
 	"github.com/flowbench/flowbench/pkg/experiment"
 	"github.com/flowbench/flowbench/pkg/report"
 	"github.com/flowbench/flowbench/pkg/runner"
-	"github.com/flowbench/flowbench/pkg/solvers"
 )
 
 // registry is the experiment registry backed by the live packages: the
-// data sets of pkg/datasets and the solvers of pkg/solvers.
+// data sets of pkg/datasets (the solvers are pkg/solvers' registry already)
+// and the figures of pkg/report.
 func registry() experiment.Registry {
 	reg := experiment.BuiltinRegistry()
 	var targets []string
@@ -24,7 +22,6 @@ func registry() experiment.Registry {
 	}
 	reg.Names["datasets"] = targets
 	reg.Names["sources"] = append([]string{"normal"}, targets...)
-	reg.Names["solvers"] = slices.Sorted(slices.Values(solvers.Names()))
 	var oracles []string
 	for _, n := range targets {
 		if ds, err := datasets.New(n, 0, datasets.Options{}); err == nil {
@@ -40,14 +37,6 @@ func registry() experiment.Registry {
 		figs = append(figs, string(f))
 	}
 	reg.Names["figures"] = figs
-	reg.Adaptive = func(name string) bool {
-		s, err := solvers.ByName(name, 1, 1e-3, 1e-3)
-		if err != nil {
-			return false
-		}
-		_, ok := s.(*solvers.Dopri5)
-		return ok
-	}
 	reg.CheckDim = func(name string, dim int) error {
 		_, err := datasets.New(name, dim, datasets.Options{})
 		return err

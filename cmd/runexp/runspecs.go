@@ -21,6 +21,7 @@ import (
 	"github.com/flowbench/flowbench/pkg/experiment"
 	"github.com/flowbench/flowbench/pkg/models"
 	"github.com/flowbench/flowbench/pkg/report"
+	"github.com/flowbench/flowbench/pkg/results"
 	"github.com/flowbench/flowbench/pkg/runner"
 	"github.com/flowbench/flowbench/pkg/store"
 )
@@ -273,7 +274,7 @@ func printPlan(w io.Writer, f *experiment.File, p *runner.Plan, dir string, jobs
 	}
 	fmt.Fprintln(w)
 	var total, todo float64
-	for _, kind := range []string{runner.KindTestSet, runner.KindTransport, runner.KindTrain, runner.KindPairs, runner.KindEval, runner.KindModelEval} {
+	for _, kind := range []results.Kind{runner.KindTestSet, runner.KindTransport, runner.KindTrain, runner.KindPairs, runner.KindEval, runner.KindModelEval} {
 		n, c := 0, 0
 		var cost float64
 		for _, a := range p.Artifacts {

@@ -108,30 +108,25 @@ func FFJORDToy() (Config, train.Config) {
 	return c, tc
 }
 
-// fixedSolvers are the solvers whose tableaux the backprop mode records.
-var fixedSolvers = map[string]solvers.Tableau{
-	"euler": solvers.Euler, "midpoint": solvers.Midpoint, "heun": solvers.Heun, "rk4": solvers.RK4,
-}
-
 // Validate reports the first invalid field, naming it and the valid choices.
 func (c Config) Validate() error {
-	names := strings.Join(solvers.Names(), ", ")
-	_, fixed := fixedSolvers[c.Solver]
+	info, known := solvers.Lookup(c.Solver)
+	fixed := known && !info.Adaptive
 	switch {
-	case !fixed && c.Solver != "dopri5":
-		return fmt.Errorf("cnf: solver = %q, valid: %s", c.Solver, names)
+	case !known:
+		return fmt.Errorf("cnf: solver = %q, valid: %s", c.Solver, strings.Join(solvers.Names(), ", "))
 	case fixed && c.Steps < 1:
 		return fmt.Errorf("cnf: steps = %d with solver %q, want ≥ 1", c.Steps, c.Solver)
-	case c.Solver == "dopri5" && !(c.RTol >= 0 && c.RTol < 1):
+	case !fixed && !(c.RTol >= 0 && c.RTol < 1):
 		return fmt.Errorf("cnf: rtol = %v, want 0 ≤ rtol < 1", c.RTol)
-	case c.Solver == "dopri5" && !(c.ATol > 0 && !math.IsInf(c.ATol, 0)):
+	case !fixed && !(c.ATol > 0 && !math.IsInf(c.ATol, 0)):
 		return fmt.Errorf("cnf: atol = %v, want finite and > 0", c.ATol)
 	case c.MaxSteps < 0:
 		return fmt.Errorf("cnf: max_steps = %d, want ≥ 0 (0: %d)", c.MaxSteps, solvers.DefaultMaxSteps)
 	case c.Gradient != GradBackprop && c.Gradient != GradAdjoint:
 		return fmt.Errorf("cnf: gradient = %q, valid: %s, %s", c.Gradient, GradBackprop, GradAdjoint)
 	case c.Gradient == GradBackprop && !fixed:
-		return fmt.Errorf("cnf: gradient = %q needs a fixed-step solver (euler, midpoint, heun, rk4), solver is %q; use gradient %q with dopri5", c.Gradient, c.Solver, GradAdjoint)
+		return fmt.Errorf("cnf: gradient = %q needs a fixed-step solver (%s), solver is %q; use gradient %q with an adaptive one", c.Gradient, strings.Join(solvers.FixedNames(), ", "), c.Solver, GradAdjoint)
 	case c.Divergence != DivAuto && c.Divergence != DivExact && c.Divergence != DivHutchinson:
 		return fmt.Errorf("cnf: divergence = %q, valid: %s, %s, %s", c.Divergence, DivAuto, DivExact, DivHutchinson)
 	case c.ExactMaxDim < 0:

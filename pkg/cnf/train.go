@@ -8,6 +8,7 @@ import (
 
 	"github.com/flowbench/flowbench/pkg/datasets"
 	"github.com/flowbench/flowbench/pkg/models"
+	"github.com/flowbench/flowbench/pkg/solvers"
 	"github.com/flowbench/flowbench/pkg/train"
 )
 
@@ -106,7 +107,7 @@ func TrainContext(ctx context.Context, m *models.MLP, target datasets.Dataset, c
 	if tr.wantJ {
 		res.Jacobian = make([]float64, 0, T)
 	}
-	if cfg.Gradient == GradAdjoint && cfg.Solver != "dopri5" {
+	if cfg.Gradient == GradAdjoint && !solvers.IsAdaptive(cfg.Solver) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("adjoint with the fixed-step solver %s×%d: the gradient approximates that of the continuous loss up to both solves' error, not the gradient of the discretised loss", cfg.Solver, cfg.Steps))
 	}
 	if a := m.Cfg.Act; a == "selu" || a == "relu" {
@@ -160,8 +161,8 @@ func TrainContext(ctx context.Context, m *models.MLP, target datasets.Dataset, c
 		l.Record(train.Progress{Step: tr.Steps(), Steps: T, Loss: info.Loss, LR: info.LR, GradNorm: info.GradNorm})
 	}
 	l.Result()
-	if cfg.Solver == "dopri5" && maxNFE > 1000 {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("dopri5 needed up to %d evaluations per solve: the learned dynamics became stiff (the kinetic/jacobian regularisers counter this)", maxNFE))
+	if solvers.IsAdaptive(cfg.Solver) && maxNFE > 1000 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%s needed up to %d evaluations per solve: the learned dynamics became stiff (the kinetic/jacobian regularisers counter this)", cfg.Solver, maxNFE))
 	}
 
 	// Final train NLL with the final (or averaged) weights.

@@ -89,8 +89,8 @@ func NewTrainer(m *models.MLP, cfg Config, tcfg train.Config, rng *rand.Rand) (*
 	}
 	tr := &Trainer{m: m, cfg: cfg, nt: newNet(m), rng: rng, exact: cfg.exact(m.Cfg.Dim),
 		wantK: cfg.Kinetic > 0, wantJ: cfg.Jacobian > 0}
-	if tab, ok := fixedSolvers[cfg.Solver]; ok {
-		tr.tab = tab
+	if info, _ := solvers.Lookup(cfg.Solver); info.Tableau != nil {
+		tr.tab = *info.Tableau
 	}
 	if cfg.Gradient == GradAdjoint {
 		s, err := solvers.ByName(cfg.Solver, cfg.Steps, cfg.RTol, cfg.ATol)

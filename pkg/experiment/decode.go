@@ -203,7 +203,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		}
 		seen[k.Value] = true
 		d.where[fp] = pos{k.Line, k.Column}
-		if ks := f.Tag.Get("kinds"); ks != "" && kind != "" && !slices.Contains(strings.Split(ks, ","), kind) {
+		if ks := kindsOf(t, f); ks != "" && kind != "" && !slices.Contains(strings.Split(ks, ","), kind) {
 			d.fail(k, fp, fmt.Sprintf("does not apply to kind %s (applies to: %s)", kind, strings.ReplaceAll(ks, ",", ", ")))
 			continue
 		}
@@ -216,7 +216,7 @@ func (d *decoder) validKeys(t reflect.Type, kind string) []string {
 	var out []string
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if ks := f.Tag.Get("kinds"); ks != "" && kind != "" && !slices.Contains(strings.Split(ks, ","), kind) {
+		if ks := kindsOf(t, f); ks != "" && kind != "" && !slices.Contains(strings.Split(ks, ","), kind) {
 			continue
 		}
 		out = append(out, tagName(f))
@@ -375,4 +375,14 @@ func (d *decoder) checkBounds(n *yaml.Node, path string, tag reflect.StructTag, 
 		return false
 	}
 	return true
+}
+
+// kindsOf returns the method kinds a field of t applies to, comma
+// separated, or "" when it applies to every kind (t is not Method, or no
+// kind lists the field).
+func kindsOf(t reflect.Type, f reflect.StructField) string {
+	if t != methodType {
+		return ""
+	}
+	return kindsOfField(tagName(f))
 }

@@ -1,6 +1,10 @@
 package experiment
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/flowbench/flowbench/pkg/solvers"
+)
 
 // Registry answers the name questions validation asks: which data sets,
 // solvers, metrics... exist. The runner's packages own those names; the
@@ -17,24 +21,26 @@ type Registry struct {
 }
 
 // BuiltinRegistry is the registry of the names the experiment package
-// itself defines (metrics, activations, time embeddings) plus the data sets
-// and solvers of MATH.md §5 and DESIGN.md. The command replaces the data
-// set and solver entries with the live registries of pkg/datasets and
-// pkg/solvers.
+// itself defines (metrics, activations, time embeddings, method kinds), the
+// solvers of pkg/solvers' registry and the data sets of MATH.md §5. The
+// command replaces the data set entries with the live registry of
+// pkg/datasets and installs pkg/report's figures.
 func BuiltinRegistry() Registry {
 	ds := []string{"2spirals", "8gaussians", "checkerboard", "circles", "moons", "pinwheel", "rings", "swissroll"}
 	return Registry{
 		Names: map[string][]string{
 			"datasets":       ds,
 			"sources":        append([]string{"normal"}, ds...),
-			"solvers":        {"dopri5", "euler", "heun", "midpoint", "rk4"},
+			"solvers":        slices.Sorted(slices.Values(solvers.Names())),
 			"metrics":        Metrics(),
 			"activations":    {"relu", "selu", "silu", "softplus", "tanh"},
 			"timeembeddings": {"concat", "fourier", "sinusoidal"},
 			"methods":        MethodKinds(),
-			"figures":        {"samples", "trajectories", "nfe", "loss", "density"},
+			// The figures are pkg/report's (report.AllFigures); the command
+			// installs them. Nil accepts any name.
+			"figures": nil,
 		},
-		Adaptive: func(s string) bool { return s == "dopri5" },
+		Adaptive: solvers.IsAdaptive,
 	}
 }
 
@@ -49,21 +55,3 @@ var ModelMetrics = []string{"nll", "learning_error"}
 
 // IsModelMetric reports whether name is one of ModelMetrics.
 func IsModelMetric(name string) bool { return slices.Contains(ModelMetrics, name) }
-
-// NeedsNormalSource reports whether a method's derivation assumes the
-// source is N(0, I): the VP path, the OT path with σ_min > 0 (Lipman et
-// al.'s Gaussian conditional path, MATH.md §2) and the CNF likelihood,
-// whose log p_0 is the standard normal density.
-func NeedsNormalSource(m Method) bool {
-	switch m.Kind {
-	case "vp", "cnf":
-		return true
-	case "ot":
-		return m.SigmaMin > 0
-	}
-	return false
-}
-
-// MethodKinds lists every method kind the schema defines; a registry may
-// accept fewer (those its executor can train).
-func MethodKinds() []string { return []string{"ot", "vp", "rectified", "cfm", "cnf", "cosine"} }

@@ -51,7 +51,7 @@ func SchemaMarkdown(reg Registry) string {
 			typ := typeName(f.Type)
 			valid := constraint(f.Tag, reg)
 			if s.t == methodType {
-				kinds := f.Tag.Get("kinds")
+				kinds := kindsOf(s.t, f)
 				if kinds == "" {
 					kinds = "all"
 				}

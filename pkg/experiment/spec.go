@@ -11,7 +11,6 @@ package experiment
 //	doc     one line for the schema page
 //	min/max inclusive bounds of a number (minx/maxx: exclusive)
 //	enum    the valid values, comma separated; "@name" asks the registry
-//	kinds   the method kinds a Method field applies to
 //	sweep   "no" where a list must not be read as a sweep axis
 type Spec struct {
 	Name        string     `yaml:"name" doc:"experiment name; default output directory results/<name>/" sweep:"no" pattern:"name"`
@@ -69,7 +68,8 @@ type LRSchedule struct {
 }
 
 // Method is one training procedure. Kind selects which fields apply (the
-// kinds tag); setting a field that does not apply to the kind is an error.
+// kind's Fields in the table of methods.go); setting a field that does not
+// apply to the kind is an error.
 type Method struct {
 	Label string `yaml:"label" doc:"name of the method in tables and figures (unique)" sweep:"no"`
 	Kind  string `yaml:"kind" doc:"training procedure and probability path" enum:"@methods" sweep:"no"`
@@ -77,27 +77,27 @@ type Method struct {
 	// than the others in the same spec.
 	TrainSteps int `yaml:"train_steps" doc:"optimiser steps of this method's trainings, overriding training.steps (0 = training.steps)" min:"0"`
 
-	SigmaMin    float64 `yaml:"sigma_min" doc:"σ_min of the OT-linear path (MATH.md §2); > 0 needs source normal" kinds:"ot" min:"0" maxx:"1"`
-	Sigma       float64 `yaml:"sigma" doc:"constant noise σ of the CFM path x_t = (1 − t)x0 + t·x1 + σε, target x1 − x0 (Tong et al. 2024: I-CFM with coupling independent, OT-CFM with ot; σ = 0 is rectified flow)" kinds:"cfm" min:"0"`
-	Coupling    string  `yaml:"coupling" doc:"how (x0, x1) are paired in a minibatch" kinds:"ot,rectified,cosine,cfm" enum:"independent,ot,sinkhorn"`
-	SinkhornEps float64 `yaml:"sinkhorn_eps" doc:"entropic regularisation of the sinkhorn coupling, relative to the mean cost" kinds:"ot,rectified,cosine,cfm" minx:"0"`
+	SigmaMin    float64 `yaml:"sigma_min" doc:"σ_min of the OT-linear path (MATH.md §2); > 0 needs source normal" min:"0" maxx:"1"`
+	Sigma       float64 `yaml:"sigma" doc:"constant noise σ of the CFM path x_t = (1 − t)x0 + t·x1 + σε, target x1 − x0 (Tong et al. 2024: I-CFM with coupling independent, OT-CFM with ot; σ = 0 is rectified flow)" min:"0"`
+	Coupling    string  `yaml:"coupling" doc:"how (x0, x1) are paired in a minibatch" enum:"independent,ot,sinkhorn"`
+	SinkhornEps float64 `yaml:"sinkhorn_eps" doc:"entropic regularisation of the sinkhorn coupling, relative to the mean cost" minx:"0"`
 
-	BetaMin float64 `yaml:"beta_min" doc:"β_min of the VP schedule (MATH.md §2)" kinds:"vp" min:"0"`
-	BetaMax float64 `yaml:"beta_max" doc:"β_max of the VP schedule" kinds:"vp" minx:"0"`
-	Eps     float64 `yaml:"eps" doc:"training draws t from [0, 1 − eps] (the VP field is singular at t = 1)" kinds:"vp" minx:"0" maxx:"1"`
+	BetaMin float64 `yaml:"beta_min" doc:"β_min of the VP schedule (MATH.md §2)" min:"0"`
+	BetaMax float64 `yaml:"beta_max" doc:"β_max of the VP schedule" minx:"0"`
+	Eps     float64 `yaml:"eps" doc:"training draws t from [0, 1 − eps] (the VP field is singular at t = 1)" minx:"0" maxx:"1"`
 
-	Reflow  Reflow `yaml:"reflow" doc:"reflow stages (rectified only)" kinds:"rectified"`
-	Distill bool   `yaml:"distill" doc:"after the last stage, distil a one-step model on the final pairs" kinds:"rectified"`
+	Reflow  Reflow `yaml:"reflow" doc:"reflow stages (rectified only)"`
+	Distill bool   `yaml:"distill" doc:"after the last stage, distil a one-step model on the final pairs"`
 
-	Solver     string  `yaml:"solver" doc:"ODE solver inside every CNF training step" kinds:"cnf" enum:"@solvers"`
-	Steps      int     `yaml:"steps" doc:"steps of that solver (fixed-step solvers)" kinds:"cnf" min:"1"`
-	RTol       float64 `yaml:"rtol" doc:"relative tolerance (adaptive solver)" kinds:"cnf" minx:"0"`
-	ATol       float64 `yaml:"atol" doc:"absolute tolerance (adaptive solver)" kinds:"cnf" minx:"0"`
-	Gradient   string  `yaml:"gradient" doc:"backprop = differentiate through the solver; adjoint = solve the adjoint ODE" kinds:"cnf" enum:"backprop,adjoint"`
-	Divergence string  `yaml:"divergence" doc:"exact trace or Hutchinson estimator (MATH.md §1)" kinds:"cnf" enum:"exact,hutchinson"`
-	Probes     int     `yaml:"probes" doc:"Hutchinson probe vectors per point" kinds:"cnf" min:"1"`
-	Kinetic    float64 `yaml:"kinetic" doc:"weight of the kinetic-energy regulariser ∫|v|² dt" kinds:"cnf" min:"0"`
-	Jacobian   float64 `yaml:"jacobian" doc:"weight of the Frobenius Jacobian regulariser ∫|∂v/∂x|²_F dt" kinds:"cnf" min:"0"`
+	Solver     string  `yaml:"solver" doc:"ODE solver inside every CNF training step" enum:"@solvers"`
+	Steps      int     `yaml:"steps" doc:"steps of that solver (fixed-step solvers)" min:"1"`
+	RTol       float64 `yaml:"rtol" doc:"relative tolerance (adaptive solver)" minx:"0"`
+	ATol       float64 `yaml:"atol" doc:"absolute tolerance (adaptive solver)" minx:"0"`
+	Gradient   string  `yaml:"gradient" doc:"backprop = differentiate through the solver; adjoint = solve the adjoint ODE" enum:"backprop,adjoint"`
+	Divergence string  `yaml:"divergence" doc:"exact trace or Hutchinson estimator (MATH.md §1)" enum:"exact,hutchinson"`
+	Probes     int     `yaml:"probes" doc:"Hutchinson probe vectors per point" min:"1"`
+	Kinetic    float64 `yaml:"kinetic" doc:"weight of the kinetic-energy regulariser ∫|v|² dt" min:"0"`
+	Jacobian   float64 `yaml:"jacobian" doc:"weight of the Frobenius Jacobian regulariser ∫|∂v/∂x|²_F dt" min:"0"`
 }
 
 // Reflow configures rectified-flow reflow (MATH.md §2, Liu et al. 2023).
@@ -142,7 +142,7 @@ type NLLEval struct {
 // Report holds presentation options; they never change any result.
 type Report struct {
 	Title   string   `yaml:"title" doc:"report title (default: the name)" sweep:"no"`
-	Figures []string `yaml:"figures" doc:"figures drawn; default: all" enum:"@figures" sweep:"no"`
+	Figures []string `yaml:"figures" doc:"figures drawn; default: all but cost (drawn only when listed)" enum:"@figures" sweep:"no"`
 	// Published is read by the command (report.ReadPublished), relative to
 	// the spec file's directory, and copied into the results directory.
 	Published string   `yaml:"published" doc:"published-results file (CSV: method,dataset,metric,mean,spread; path relative to the spec file) set beside our numbers" sweep:"no"`
@@ -180,27 +180,4 @@ func Default() Spec {
 			Trajectories:   64,
 		},
 	}
-}
-
-// DefaultMethod returns the defaults of a method of the given kind.
-func DefaultMethod(kind string) Method {
-	m := Method{Kind: kind}
-	switch kind {
-	case "ot", "rectified", "cosine", "cfm":
-		m.Coupling = "independent"
-		m.SinkhornEps = 0.05
-	case "vp":
-		// Lipman et al. 2023 use β_min = 0.1, β_max = 20 (MATH.md §2).
-		m.BetaMin, m.BetaMax, m.Eps = 0.1, 20, 1e-3
-	case "cnf":
-		m.Solver, m.Steps, m.RTol, m.ATol = "rk4", 10, 1e-5, 1e-5
-		m.Gradient, m.Divergence, m.Probes = "backprop", "exact", 1
-	}
-	if kind == "cfm" {
-		m.Sigma = 0.1 // Tong et al. 2024's 2-D benchmark
-	}
-	if kind == "rectified" {
-		m.Reflow = Reflow{Pairs: 10000, Solver: "rk4", Steps: 32, RTol: 1e-5, ATol: 1e-5}
-	}
-	return m
 }

@@ -79,22 +79,21 @@ func validate(s *Spec, d *decoder, root *yaml.Node) {
 				fail(p+".label", fmt.Sprintf("label %q is used by methods[%d] too", m.Label, j))
 			}
 		}
-		if NeedsNormalSource(m) && s.Data.Source != "normal" {
-			why := map[string]string{
-				"vp":  "the VP path's p_0 is (approximately) N(0, I)",
-				"cnf": "the CNF likelihood uses log p_0 of N(0, I)",
-				"ot":  "the OT path with sigma_min > 0 is Lipman et al.'s Gaussian conditional path, whose p_0 is N(0, I)",
-			}[m.Kind]
-			fail(p+".kind", fmt.Sprintf("kind %s needs data.source normal, got %q: %s (use kind rectified, or ot with sigma_min: 0, for other sources)", m.Kind, s.Data.Source, why))
+		k := KindOf(m.Kind)
+		if k.NormalSource != nil && s.Data.Source != "normal" {
+			if why := k.NormalSource(m); why != "" {
+				fail(p+".kind", fmt.Sprintf("kind %s needs data.source normal, got %q: %s (use kind rectified, or ot with sigma_min: 0, for other sources)", m.Kind, s.Data.Source, why))
+			}
 		}
-		if m.Kind == "vp" && m.BetaMax <= m.BetaMin {
-			fail(p+".beta_max", fmt.Sprintf("beta_max %g must exceed beta_min %g", m.BetaMax, m.BetaMin))
-		}
-		if m.Kind == "cnf" {
-			checkSolver(d, fail, p, m.Solver, m.Steps, m.RTol, m.ATol)
-		}
-		if m.Kind == "rectified" && (m.Reflow.Iterations > 0 || m.Distill) {
-			checkSolver(d, fail, p+".reflow", m.Reflow.Solver, m.Reflow.Steps, m.Reflow.RTol, m.Reflow.ATol)
+		if k.Check != nil {
+			k.Check(m,
+				func(field, msg string) { fail(p+"."+field, msg) },
+				func(prefix, name string, steps int) {
+					if prefix != "" {
+						prefix = "." + prefix
+					}
+					checkSolver(d, fail, p+prefix, name, steps)
+				})
 		}
 	}
 
@@ -135,7 +134,7 @@ func validate(s *Spec, d *decoder, root *yaml.Node) {
 		fail("evaluation.mmd_bandwidths", "mmd needs at least one bandwidth")
 	}
 	if slices.Contains(e.Metrics, "nll") {
-		checkSolver(d, fail, "evaluation.nll", e.NLL.Solver, e.NLL.Steps, e.NLL.RTol, e.NLL.ATol)
+		checkSolver(d, fail, "evaluation.nll", e.NLL.Solver, e.NLL.Steps)
 		if _, set := d.where["evaluation.nll.n"]; !set && e.NLL.N > s.Data.TestSize {
 			s.Evaluation.NLL.N = s.Data.TestSize // a default never exceeds the data
 		} else if e.NLL.N > s.Data.TestSize {
@@ -170,7 +169,7 @@ func validate(s *Spec, d *decoder, root *yaml.Node) {
 
 // checkSolver checks the settings that go with a solver name: steps for
 // fixed-step solvers, tolerances for adaptive ones (both bounded by tags).
-func checkSolver(d *decoder, fail func(path, msg string, valid ...string), p, name string, steps int, rtol, atol float64) {
+func checkSolver(d *decoder, fail func(path, msg string, valid ...string), p, name string, steps int) {
 	if name == "" {
 		fail(p+".solver", "required", d.reg.Names["solvers"]...)
 		return

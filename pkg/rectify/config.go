@@ -59,15 +59,16 @@ func (c Config) Validate() error {
 // PairSolver returns the solver the configuration names, or an error naming
 // the invalid field (Solver, Steps, RTol or ATol) and the valid choices.
 func (c Config) PairSolver() (solvers.Solver, error) {
-	if !validSolver(c.Solver) {
+	info, ok := solvers.Lookup(c.Solver)
+	if !ok {
 		return nil, fmt.Errorf("rectify: Solver = %q, valid: %s", c.Solver, strings.Join(solvers.Names(), ", "))
 	}
-	if c.Solver == "dopri5" {
+	if info.Adaptive {
 		if !(c.RTol >= 0 && c.RTol < 1) {
-			return nil, fmt.Errorf("rectify: RTol = %v, must be in [0, 1) for dopri5", c.RTol)
+			return nil, fmt.Errorf("rectify: RTol = %v, must be in [0, 1) for %s", c.RTol, c.Solver)
 		}
 		if !(c.ATol > 0) || math.IsInf(c.ATol, 0) {
-			return nil, fmt.Errorf("rectify: ATol = %v, must be finite and > 0 for dopri5", c.ATol)
+			return nil, fmt.Errorf("rectify: ATol = %v, must be finite and > 0 for %s", c.ATol, c.Solver)
 		}
 	} else if c.Steps < 1 {
 		return nil, fmt.Errorf("rectify: Steps = %d, must be ≥ 1 for solver %q", c.Steps, c.Solver)
@@ -77,13 +78,4 @@ func (c Config) PairSolver() (solvers.Solver, error) {
 		return nil, fmt.Errorf("rectify: pair solver: %w", err)
 	}
 	return s, nil
-}
-
-func validSolver(name string) bool {
-	for _, n := range solvers.Names() {
-		if n == name {
-			return true
-		}
-	}
-	return false
 }

@@ -68,14 +68,14 @@ func Compare(pub *Published, runs []results.Run, axes []string) []Comparison {
 		}
 		free := without(axes, pinned...)
 		type group struct {
-			kind    string
+			kind    results.Kind
 			setting []string
 			vals    []float64
 		}
 		var groups []*group
 		for i := range sorted {
 			r := &sorted[i]
-			if r.Status != "ok" {
+			if r.Status != results.StatusOK {
 				continue
 			}
 			v, ok := r.Metric(cell.Metric)

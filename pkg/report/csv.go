@@ -59,7 +59,7 @@ func WriteCSV(w io.Writer, runs []results.Run, axes []string) error {
 	}
 	for i := range sorted {
 		r := &sorted[i]
-		head := []string{r.Kind, r.Key, r.Parent}
+		head := []string{string(r.Kind), r.Key, r.Parent}
 		for _, p := range params {
 			v, _ := r.Get(p)
 			head = append(head, v)
@@ -88,7 +88,7 @@ func WriteCSV(w io.Writer, runs []results.Run, axes []string) error {
 			if m.Name != "" {
 				val = formatFloat(m.Value)
 			}
-			row = append(row, m.Name, val, r.Status, r.Error)
+			row = append(row, m.Name, val, string(r.Status), r.Error)
 			row = append(row, tail...)
 			if err := cw.Write(row); err != nil {
 				return fmt.Errorf("report: runs.csv: %w", err)

@@ -94,18 +94,42 @@ const (
 	FigureCost Figure = "cost"
 )
 
+// figureList is the one list of figures, in the order the report shows
+// them; OnRequest marks those DefaultFigures leaves out (FigureCost: every
+// training records its cost, but only a comparison of training procedures
+// needs the figure).
+var figureList = []struct {
+	Figure    Figure
+	OnRequest bool
+}{
+	{FigureSamples, false},
+	{FigureTrajectories, false},
+	{FigureNFE, false},
+	{FigureLoss, false},
+	{FigureDensity, false},
+	{FigureCost, true},
+}
+
 // AllFigures returns every figure, in the order the report shows them.
 // The zero Options draws DefaultFigures.
 func AllFigures() []Figure {
-	return []Figure{FigureSamples, FigureTrajectories, FigureNFE, FigureLoss, FigureDensity, FigureCost}
+	out := make([]Figure, len(figureList))
+	for i, f := range figureList {
+		out[i] = f.Figure
+	}
+	return out
 }
 
 // DefaultFigures returns the figures drawn when Options.Figures is nil:
-// every figure but FigureCost, which is asked for by name (every training
-// records its cost, but only a comparison of training procedures needs
-// the figure).
+// every figure but those drawn only on request (FigureCost).
 func DefaultFigures() []Figure {
-	return []Figure{FigureSamples, FigureTrajectories, FigureNFE, FigureLoss, FigureDensity}
+	var out []Figure
+	for _, f := range figureList {
+		if !f.OnRequest {
+			out = append(out, f.Figure)
+		}
+	}
+	return out
 }
 
 // ParseFigure returns the Figure named s, or an error listing the names.

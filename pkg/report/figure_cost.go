@@ -44,7 +44,7 @@ var trueLineColor = color.NRGBA{R: 60, G: 60, B: 60, A: 255}
 // line marks the true NLL of the scored points when it is known.
 func (fw *figureWriter) trainingCost(ds string) error {
 	trains := map[string]*results.Run{}
-	for _, r := range filterDataset(fw.b.okRuns("train"), ds) {
+	for _, r := range filterDataset(fw.b.okRuns(results.KindTrain), ds) {
 		trains[r.Key] = r
 	}
 	var costs []string
@@ -63,7 +63,7 @@ func (fw *figureWriter) trainingCost(ds string) error {
 	var evals []*results.Run
 	for i := range fw.b.runs {
 		r := &fw.b.runs[i]
-		if r.Status == "ok" && r.Kind != "train" && trains[r.Parent] != nil {
+		if r.Status == results.StatusOK && r.Kind != results.KindTrain && trains[r.Parent] != nil {
 			evals = append(evals, r)
 		}
 	}

@@ -121,7 +121,7 @@ func (fw *figureWriter) panels(ds, role string) *panelSet {
 	var runs []*results.Run
 	for i := range fw.b.runs {
 		r := &fw.b.runs[i]
-		if r.Status != "ok" {
+		if r.Status != results.StatusOK {
 			continue
 		}
 		if _, ok := fileOf(r, role); ok {
@@ -813,13 +813,13 @@ func linePlot(p, leg *plot.Plot, inLegend map[string]bool, ss []series, logX, lo
 
 // nfeCurves draws every quality metric of dataset ds against NFE.
 func (fw *figureWriter) nfeCurves(ds string) error {
-	evals := filterDataset(fw.b.okRuns("eval"), ds)
+	evals := filterDataset(fw.b.okRuns(results.KindEval), ds)
 	if len(evals) == 0 || !slices.Contains(fw.b.in.Axes, StepsAxis) {
 		return nil
 	}
 	rowAxes := present(evals, without(nonSeedAxes(fw.b.in.Axes), DatasetAxis, StepsAxis))
 	colAxes := []string{StepsAxis}
-	nfe := fw.b.aggregate("eval", NFEMetric, evals, rowAxes, colAxes)
+	nfe := fw.b.aggregate(results.KindEval, NFEMetric, evals, rowAxes, colAxes)
 	if len(nfe.cells) == 0 {
 		return nil
 	}
@@ -840,7 +840,7 @@ func (fw *figureWriter) nfeCurves(ds string) error {
 		if m == NFEMetric || isSeconds(m) {
 			continue
 		}
-		g := fw.b.aggregate("eval", m, evals, rowAxes, colAxes)
+		g := fw.b.aggregate(results.KindEval, m, evals, rowAxes, colAxes)
 		if len(g.cells) == 0 {
 			continue
 		}

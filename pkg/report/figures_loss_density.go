@@ -19,7 +19,7 @@ import (
 // training runs that differ only in seed, mean over seeds with a 95% band.
 func (fw *figureWriter) lossCurves(ds string) error {
 	var trains []*results.Run
-	for _, r := range filterDataset(fw.b.okRuns("train"), ds) {
+	for _, r := range filterDataset(fw.b.okRuns(results.KindTrain), ds) {
 		if len(r.Curve) > 0 && r.CurveEvery > 0 {
 			trains = append(trains, r)
 		}

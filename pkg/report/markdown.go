@@ -61,7 +61,7 @@ type builder struct {
 	training strings.Builder // the training metrics
 	details  strings.Builder // one collapsible table per (metric, kind)
 	// secondsLeft lists the kinds whose wall times are left to runs.csv.
-	secondsLeft []string
+	secondsLeft []results.Kind
 	figures     []figureRef
 }
 
@@ -77,10 +77,10 @@ func newBuilder(in *Input, runs []results.Run) *builder {
 }
 
 // okRuns returns the successful runs of one kind, in report order.
-func (b *builder) okRuns(kind string) []*results.Run {
+func (b *builder) okRuns(kind results.Kind) []*results.Run {
 	var out []*results.Run
 	for i := range b.runs {
-		if r := &b.runs[i]; r.Kind == kind && r.Status == "ok" {
+		if r := &b.runs[i]; r.Kind == kind && r.Status == results.StatusOK {
 			out = append(out, r)
 		}
 	}
@@ -88,8 +88,8 @@ func (b *builder) okRuns(kind string) []*results.Run {
 }
 
 // kinds returns the kinds present, in pipeline order.
-func (b *builder) kinds() []string {
-	var out []string
+func (b *builder) kinds() []results.Kind {
+	var out []results.Kind
 	for i := range b.runs {
 		if !slices.Contains(out, b.runs[i].Kind) {
 			out = append(out, b.runs[i].Kind)
@@ -178,15 +178,15 @@ func (b *builder) failedSeeds() {
 	for i := range b.runs {
 		r := &b.runs[i]
 		vals := values(r, axes)
-		k := r.Kind + "\x02" + tupleKey(vals)
+		k := string(r.Kind) + "\x02" + tupleKey(vals)
 		g := index[k]
 		if g == nil {
-			g = &group{subject: r.Kind + " " + label(axes, vals)}
+			g = &group{subject: string(r.Kind) + " " + label(axes, vals)}
 			index[k] = g
 			groups = append(groups, g)
 		}
 		g.total++
-		if r.Status == "failed" {
+		if r.Status == results.StatusFailed {
 			seed, ok := r.Get(SeedAxis)
 			if !ok {
 				seed = "?"
@@ -227,7 +227,7 @@ func (b *builder) detailTables() {
 				continue
 			}
 			found = true
-			if isSeconds(m) && kind != "train" {
+			if isSeconds(m) && kind != results.KindTrain {
 				if !slices.Contains(b.secondsLeft, kind) {
 					b.secondsLeft = append(b.secondsLeft, kind)
 				}
@@ -282,7 +282,7 @@ func (b *builder) qualityMetric(evals []*results.Run) string {
 // (method × stage × …) under every evaluation setting; a cell whose runs
 // have no step count (an adaptive solver) adds its mean NFE.
 func (b *builder) summaryTables() {
-	evals := b.okRuns("eval")
+	evals := b.okRuns(results.KindEval)
 	q := b.qualityMetric(evals)
 	if q == "" {
 		return
@@ -307,8 +307,8 @@ func (b *builder) summaryTables() {
 	fmt.Fprintf(&b.summary, "Sample quality `%s` (%s) of each %s (rows) under each evaluation setting (columns: %s; an adaptive solver's cells add their mean number of function evaluations, NFE). A cell is mean ± half-width of the 95%% confidence interval (Student's t) over seeds, then the number of seeds n; bold marks the best mean of each column. The other metrics are under [Detailed results](#detailed-results).\n\n",
 		q, dir, orAll(axesPhrase(rows)), settingPhrase(cols))
 	for _, pt := range b.splitRuns(with, split) {
-		g := b.aggregate("eval", q, pt.runs, rows, cols)
-		nfe := b.aggregate("eval", NFEMetric, pt.runs, rows, cols)
+		g := b.aggregate(results.KindEval, q, pt.runs, rows, cols)
+		nfe := b.aggregate(results.KindEval, NFEMetric, pt.runs, rows, cols)
 		extra := func(row, col []string) string {
 			if steps(row, col) != "" {
 				return ""
@@ -375,7 +375,7 @@ func (b *builder) trainingMetrics(trains []*results.Run) []string {
 // trainingTables tabulates, per dataset, the training metrics (columns)
 // of every trained model (rows: method × stage × …).
 func (b *builder) trainingTables() {
-	trains := b.okRuns("train")
+	trains := b.okRuns(results.KindTrain)
 	ms := b.trainingMetrics(trains)
 	if len(ms) == 0 {
 		return
@@ -391,7 +391,7 @@ func (b *builder) trainingTables() {
 	for _, pt := range b.splitRuns(trains, split) {
 		var gs []*grid
 		for _, m := range ms {
-			gs = append(gs, b.aggregate("train", m, pt.runs, rows, nil))
+			gs = append(gs, b.aggregate(results.KindTrain, m, pt.runs, rows, nil))
 		}
 		if pt.name != "" {
 			fmt.Fprintf(&b.training, "### `%s`\n\n", pt.name)
@@ -459,12 +459,12 @@ func (b *builder) markdown() []byte {
 		sb.WriteString(d + "\n\n")
 	}
 
-	counts := map[string][2]int{}
+	counts := map[results.Kind][2]int{}
 	failed := 0
 	for i := range b.runs {
 		c := counts[b.runs[i].Kind]
 		c[0]++
-		if b.runs[i].Status == "failed" {
+		if b.runs[i].Status == results.StatusFailed {
 			c[1]++
 			failed++
 		}
@@ -497,7 +497,7 @@ func (b *builder) markdown() []byte {
 	sb.WriteString("## Detailed results\n\n")
 	sb.WriteString("One collapsible table per metric and kind of run. Each cell is mean ± half-width of the 95% confidence interval (Student's t, n − 1 degrees of freedom) over seeds, then the number of seeds n. Bold marks the best mean of each column for metrics with a direction. Failed runs are left out of the statistics.")
 	if len(b.secondsLeft) > 0 {
-		fmt.Fprintf(&sb, " Wall times of the %s runs are in `%s` only.", strings.Join(b.secondsLeft, ", "), CSVFile)
+		fmt.Fprintf(&sb, " Wall times of the %s runs are in `%s` only.", joinKinds(b.secondsLeft), CSVFile)
 	}
 	sb.WriteString("\n\n")
 	if b.details.Len() == 0 {
@@ -525,10 +525,10 @@ func (b *builder) markdown() []byte {
 	var failedRows [][]string
 	for i := range b.runs {
 		r := &b.runs[i]
-		if r.Status != "failed" {
+		if r.Status != results.StatusFailed {
 			continue
 		}
-		failedRows = append(failedRows, []string{r.Kind, label(in.Axes, values(r, in.Axes)), shortKey(r.Key), failedStep(r), r.Error})
+		failedRows = append(failedRows, []string{string(r.Kind), label(in.Axes, values(r, in.Axes)), shortKey(r.Key), failedStep(r), r.Error})
 	}
 	if len(failedRows) > 0 {
 		sb.WriteString("## Failed runs\n\n")
@@ -563,4 +563,12 @@ func codeList(xs []string) string {
 		out[i] = "`" + x + "`"
 	}
 	return strings.Join(out, ", ")
+}
+
+func joinKinds(ks []results.Kind) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	return strings.Join(s, ", ")
 }

@@ -10,23 +10,23 @@ import (
 
 // kindRank orders kinds as the pipeline runs them; unknown kinds follow,
 // alphabetically.
-func kindRank(kind string) int {
+func kindRank(kind results.Kind) int {
 	switch kind {
-	case "train":
+	case results.KindTrain:
 		return 0
-	case "pairs":
+	case results.KindPairs:
 		return 1
-	case "eval":
+	case results.KindEval:
 		return 2
 	}
 	return 3
 }
 
-func compareKind(a, b string) int {
+func compareKind(a, b results.Kind) int {
 	if c := kindRank(a) - kindRank(b); c != 0 {
 		return c
 	}
-	return strings.Compare(a, b)
+	return strings.Compare(string(a), string(b))
 }
 
 // compareValue orders two parameter values: numerically when both parse
@@ -44,7 +44,7 @@ func compareValue(a, b string) int {
 		}
 		return 1
 	}
-	return strings.Compare(a, b)
+	return strings.Compare(string(a), string(b))
 }
 
 // compareTuples orders value tuples element by element.
@@ -140,7 +140,7 @@ func (o valueOrder) sortRuns(runs []results.Run, axes []string) []results.Run {
 		if c := strings.Compare(a.Key, b.Key); c != 0 {
 			return c
 		}
-		if c := strings.Compare(a.Status, b.Status); c != 0 {
+		if c := strings.Compare(string(a.Status), string(b.Status)); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Error, b.Error)
@@ -165,9 +165,9 @@ func label(axes, vals []string) string {
 func runLabel(r *results.Run, axes []string) string {
 	l := label(axes, values(r, axes))
 	if l == "" {
-		return r.Kind + " " + shortKey(r.Key)
+		return string(r.Kind) + " " + shortKey(r.Key)
 	}
-	return r.Kind + " " + l
+	return string(r.Kind) + " " + l
 }
 
 func shortKey(k string) string {

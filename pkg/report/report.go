@@ -249,7 +249,7 @@ func (in *Input) validate() error {
 		if r.Kind == "" {
 			return fmt.Errorf("report: run %d (key %q) has no kind (want train, pairs or eval)", i, r.Key)
 		}
-		if r.Status != "ok" && r.Status != "failed" {
+		if r.Status != results.StatusOK && r.Status != results.StatusFailed {
 			return fmt.Errorf("report: run %d (key %q) has status %q (want ok or failed)", i, r.Key, r.Status)
 		}
 	}

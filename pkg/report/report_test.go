@@ -68,7 +68,7 @@ func expectedSW2(runs []results.Run) map[string][]float64 {
 	for i := range runs {
 		r := &runs[i]
 		v, ok := r.Metric("sw2")
-		if r.Kind != "eval" || r.Status != "ok" || !ok {
+		if r.Kind != "eval" || r.Status != results.StatusOK || !ok {
 			continue
 		}
 		m, _ := r.Get("method")
@@ -295,7 +295,7 @@ func TestCSVLayout(t *testing.T) {
 			t.Fatalf("row %d is (%s, %s), want (%s, %s)", i, row[col("key")], row[col("metric")], expect[i].key, expect[i].metric)
 		}
 		r := byKey[row[col("key")]]
-		if row[col("status")] != r.Status || row[col("error")] != r.Error || row[col("kind")] != r.Kind || row[col("parent")] != r.Parent {
+		if row[col("status")] != string(r.Status) || row[col("error")] != r.Error || row[col("kind")] != string(r.Kind) || row[col("parent")] != r.Parent {
 			t.Errorf("row %d: kind/parent/status/error %q, run has %q %q %q %q", i, row[:3], r.Kind, r.Parent, r.Status, r.Error)
 		}
 		for _, p := range r.Params {

@@ -25,7 +25,8 @@ type cell struct {
 
 // grid is a metric aggregated over seeds into rows × columns.
 type grid struct {
-	kind, metric     string
+	kind             results.Kind
+	metric           string
 	rowAxes, colAxes []string
 	rows, cols       [][]string
 	cells            map[string]*cell // cellKey(row, col)
@@ -52,7 +53,7 @@ func present(runs []*results.Run, axes []string) []string {
 // aggregate groups runs (all of one kind, all status ok) by rowAxes ×
 // colAxes and summarises metric over the seeds of each group. Non-finite
 // values are left out with a warning.
-func (b *builder) aggregate(kind, metric string, runs []*results.Run, rowAxes, colAxes []string) *grid {
+func (b *builder) aggregate(kind results.Kind, metric string, runs []*results.Run, rowAxes, colAxes []string) *grid {
 	g := &grid{kind: kind, metric: metric, rowAxes: rowAxes, colAxes: colAxes, cells: map[string]*cell{}}
 	var rows, cols [][]string
 	for _, r := range runs {
@@ -61,7 +62,7 @@ func (b *builder) aggregate(kind, metric string, runs []*results.Run, rowAxes, c
 			continue
 		}
 		row, col := values(r, rowAxes), values(r, colAxes)
-		subject := kind + " " + label(append(slices.Clone(rowAxes), colAxes...), append(slices.Clone(row), col...))
+		subject := string(kind) + " " + label(append(slices.Clone(rowAxes), colAxes...), append(slices.Clone(row), col...))
 		seed, _ := r.Get(SeedAxis)
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			b.warn.add(subject, fmt.Sprintf("seed %s has a non-finite value, left out of the statistics", seed), metric)
@@ -89,7 +90,7 @@ func (b *builder) aggregate(kind, metric string, runs []*results.Run, rowAxes, c
 				continue
 			}
 			c.sum = metrics.Summarize(c.vals)
-			subject := kind + " " + label(append(slices.Clone(rowAxes), colAxes...), append(slices.Clone(row), col...))
+			subject := string(kind) + " " + label(append(slices.Clone(rowAxes), colAxes...), append(slices.Clone(row), col...))
 			for _, w := range c.sum.Warnings {
 				b.warn.add(subject, w, metric)
 			}

@@ -32,10 +32,32 @@ type File struct {
 	SHA256 string `json:"sha256,omitempty"`
 }
 
+// Kind is the kind of artifact a Run records.
+type Kind string
+
+// The artifact kinds.
+const (
+	KindTestSet   Kind = "testset"   // held-out points of a (data set, seed)
+	KindTrain     Kind = "train"     // a trained vector field (checkpoint)
+	KindPairs     Kind = "pairs"     // reflow pairs (x0, φ_1(x0)) of a trained model
+	KindEval      Kind = "eval"      // samples of one (model, solver, steps) and their metrics
+	KindModelEval Kind = "modeleval" // solver-independent metrics of a model (nll, learning_error)
+	KindTransport Kind = "transport" // W2² between source draws and a test set (NPE's denominator)
+)
+
+// Status says whether a Run's computation succeeded.
+type Status string
+
+// The statuses of a Run.
+const (
+	StatusOK     Status = "ok"
+	StatusFailed Status = "failed"
+)
+
 // Run is the record of one artifact.
 type Run struct {
-	Kind    string   `json:"kind"` // "train", "pairs" or "eval"
-	Key     string   `json:"key"`  // content hash of everything that determines it
+	Kind    Kind     `json:"kind"`
+	Key     string   `json:"key"` // content hash of everything that determines it
 	Parent  string   `json:"parent,omitempty"`
 	Params  []Param  `json:"params"`
 	Metrics []Metric `json:"metrics"`
@@ -43,7 +65,7 @@ type Run struct {
 	Curve      Floats   `json:"curve,omitempty"`
 	CurveEvery int      `json:"curve_every,omitempty"`
 	Files      []File   `json:"files,omitempty"`
-	Status     string   `json:"status"` // "ok" or "failed"
+	Status     Status   `json:"status"`
 	Error      string   `json:"error,omitempty"`
 	Warnings   []string `json:"warnings,omitempty"`
 	// RecordSHA256 is the hex sha256 of the record's own JSON written with

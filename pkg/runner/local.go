@@ -29,10 +29,10 @@ import (
 	"github.com/flowbench/flowbench/pkg/train"
 )
 
-// LocalKinds are the method kinds Local can train: the flow-matching
-// family (ot, vp, rectified, cosine, and cfm, the constant-noise path of
-// Tong et al.) and CNF maximum likelihood.
-var LocalKinds = []string{"ot", "vp", "rectified", "cfm", "cnf", "cosine"}
+// LocalKinds are the method kinds Local can train: every kind of
+// experiment's table (flow matching on the kind's Path, or maximum
+// likelihood with pkg/cnf for a Likelihood kind).
+var LocalKinds = experiment.MethodKinds()
 
 // Local is the Executor that computes artifacts in this process with the
 // project's packages: datasets, paths, couplings, models, optim, solvers,
@@ -108,15 +108,6 @@ func modelConfig(m experiment.Model, d int) models.Config {
 		c.Fourier = m.TimeFreqs
 	}
 	return c
-}
-
-func schedule(m experiment.Method) (paths.Schedule, error) {
-	p := paths.DefaultParams()
-	p.SigmaMin, p.BetaMin, p.BetaMax = m.SigmaMin, m.BetaMin, m.BetaMax
-	if m.Kind == "vp" {
-		p.Eps = m.Eps
-	}
-	return paths.ByName(m.Kind, p)
 }
 
 // loadModel rebuilds the model of a train record, with its EMA weights
@@ -197,15 +188,14 @@ func trainConfig(ctx context.Context, j *Job, tr experiment.Training) (train.Con
 	}, nil
 }
 
-// fmPath is the probability path of a flow-matching method: its schedule,
-// plus the constant noise σ of kind cfm (Tong et al.'s I-CFM / OT-CFM path
-// on the rectified schedule).
+// fmPath is the probability path of a flow-matching method (its kind's
+// Path).
 func fmPath(m experiment.Method) (paths.Path, error) {
-	if m.Kind == "cfm" {
-		return paths.Path{Schedule: paths.Rectified{}, Noise: m.Sigma}, nil
+	k := experiment.KindOf(m.Kind)
+	if k.Path == nil {
+		return paths.Path{}, fmt.Errorf("runner: method kind %q has no probability path", m.Kind)
 	}
-	sch, err := schedule(m)
-	return paths.Path{Schedule: sch}, err
+	return k.Path(m)
 }
 
 // Training-cost metrics of every training record (FM, reflow, distillation,
@@ -278,7 +268,7 @@ func trainModel(ctx context.Context, j *Job) (results.Run, error) {
 		if r, done, e := trainFailed(ctx, res, err); done {
 			return r, e
 		}
-	case c.Method.Kind == "cnf":
+	case experiment.KindOf(c.Method.Kind).Likelihood:
 		var cr *cnf.Result
 		cr, err = cnf.TrainContext(ctx, m, target, cnfConfig(c.Method), tcfg, a.RNG("train"))
 		if cr != nil {
@@ -522,23 +512,6 @@ func eval(j *Job) (results.Run, error) {
 	return r, nil
 }
 
-// noOracle says why the exact marginal field (MATH.md §3) of a model's
-// training problem is unknown, or "" when it is known: it is for the first
-// training of an affine Gaussian path with the independent coupling.
-func noOracle(m experiment.Method, stage int) string {
-	switch {
-	case m.Kind == "cnf":
-		return "a CNF is trained by maximum likelihood, not regressed onto a path's field"
-	case stage > 0:
-		return "a reflow or distilled model regresses onto its pairs' field, not the data's"
-	case m.Coupling != "independent" && m.Coupling != "":
-		return "the exact marginal field is known for the independent coupling only, not " + m.Coupling
-	case m.Kind == "cfm" && m.Sigma > 0:
-		return "with σ > 0 the cfm target x1 − x0 is not the affine path's conditional field"
-	}
-	return ""
-}
-
 // transport computes the exact W2² (optimal assignment, MATH.md §4)
 // between N source draws and the first N test rows: NPE's denominator.
 func transport(j *Job) (results.Run, error) {
@@ -608,7 +581,7 @@ func modelEval(j *Job) (results.Run, error) {
 		}
 	}
 	if slices.Contains(c.Metrics, "learning_error") {
-		if why := noOracle(c.Method, c.Stage); why != "" {
+		if why := experiment.OracleUnknown(c.Method, c.Stage); why != "" {
 			r.Warnings = append(r.Warnings, "learning_error skipped: "+why)
 			return r, nil
 		}

@@ -11,16 +11,17 @@ import (
 
 	"github.com/flowbench/flowbench/pkg/experiment"
 	"github.com/flowbench/flowbench/pkg/results"
+	"github.com/flowbench/flowbench/pkg/solvers"
 )
 
-// Artifact kinds, as written in results.Run.Kind.
+// Artifact kinds (results.Kind).
 const (
-	KindTestSet   = "testset"   // held-out points of a (data set, seed)
-	KindTrain     = "train"     // a trained vector field (checkpoint)
-	KindPairs     = "pairs"     // reflow pairs (x0, φ_1(x0)) of a trained model
-	KindEval      = "eval"      // samples of one (model, solver, steps) and their metrics
-	KindModelEval = "modeleval" // solver-independent metrics of a model (nll, learning_error)
-	KindTransport = "transport" // W2² between source draws and a test set (NPE's denominator)
+	KindTestSet   = results.KindTestSet
+	KindTrain     = results.KindTrain
+	KindPairs     = results.KindPairs
+	KindEval      = results.KindEval
+	KindModelEval = results.KindModelEval
+	KindTransport = results.KindTransport
 )
 
 // Versions of the computation behind each kind; bumping one invalidates
@@ -31,12 +32,12 @@ const (
 // and distillation (2 had the reflow stages on train.TrainPairs directly);
 // eval 3: NPE's W2² from the transport artifact; modeleval 2: the VP
 // likelihood on [0, TMax].
-var kindVersion = map[string]int{KindTestSet: 1, KindTrain: 4, KindPairs: 1, KindEval: 3, KindModelEval: 3, KindTransport: 1}
+var kindVersion = map[results.Kind]int{KindTestSet: 1, KindTrain: 4, KindPairs: 1, KindEval: 3, KindModelEval: 3, KindTransport: 1}
 
 // Artifact is one node of the plan: a computation, its configuration, its
 // inputs and its content key.
 type Artifact struct {
-	Kind string
+	Kind results.Kind
 	// Key is the hex sha256 of the canonical form of the kind, its version,
 	// Config and the keys of Inputs.
 	Key string
@@ -170,16 +171,16 @@ type Plan struct {
 	byKey     map[string]*Artifact
 }
 
-func (p *Plan) add(kind string, cfg any, inputs []*Artifact, params []results.Param, label string, cost float64) *Artifact {
+func (p *Plan) add(kind results.Kind, cfg any, inputs []*Artifact, params []results.Param, label string, cost float64) *Artifact {
 	keys := make([]string, len(inputs))
 	for i, in := range inputs {
 		keys[i] = in.Key
 	}
 	key := experiment.Key(struct {
-		Kind    string   `yaml:"kind"`
-		Version int      `yaml:"version"`
-		Config  any      `yaml:"config"`
-		Inputs  []string `yaml:"inputs"`
+		Kind    results.Kind `yaml:"kind"`
+		Version int          `yaml:"version"`
+		Config  any          `yaml:"config"`
+		Inputs  []string     `yaml:"inputs"`
 	}{kind, kindVersion[kind], cfg, keys})
 	if a, ok := p.byKey[key]; ok {
 		return a
@@ -200,7 +201,7 @@ func (p *Plan) Lookup(key string) (*Artifact, bool) {
 }
 
 // Count returns the number of artifacts of a kind.
-func (p *Plan) Count(kind string) int {
+func (p *Plan) Count(kind results.Kind) int {
 	n := 0
 	for _, a := range p.Artifacts {
 		if a.Kind == kind {
@@ -261,24 +262,7 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 		fmt.Sprintf("test set %s seed=%d", s.Data.Target, seed), 0)
 
 	reflow := m.Reflow
-	method := m
-	method.Label = ""
-	method.Reflow = experiment.Reflow{}
-	method.Distill = false
-	if method.Coupling != "sinkhorn" {
-		method.SinkhornEps = 0
-	}
-	if method.Kind == "cnf" {
-		// Only the settings the solver and estimator use enter the key.
-		if adaptive(method.Solver) {
-			method.Steps = 0
-		} else {
-			method.RTol, method.ATol = 0, 0
-		}
-		if method.Divergence == "exact" {
-			method.Probes = 0
-		}
-	}
+	method := experiment.KeyMethod(m, adaptive)
 	data := DataConfig{Target: s.Data.Target, Source: s.Data.Source, Dim: dim, TrainSize: s.Data.TrainSize}
 	tc := TrainConfig{Data: data, Model: s.Model, Training: s.Training, Method: method, Seed: seed}
 	cost := trainCost(s, m)
@@ -291,13 +275,9 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 	first := p.add(KindTrain, tc, nil, p.stageParams(base, m, "1-rectified"), "train "+short, cost)
 	models := []model{{first, "1-rectified"}}
 	pairsCfg := PairsConfig{N: reflow.Pairs, Solver: reflow.Solver, Steps: reflow.Steps, RTol: reflow.RTol, ATol: reflow.ATol, Source: s.Data.Source, Dim: dim}
-	if adaptive(reflow.Solver) {
-		pairsCfg.Steps = 0
-	} else {
-		pairsCfg.RTol, pairsCfg.ATol = 0, 0
-	}
+	experiment.SolverKey(adaptive(reflow.Solver), &pairsCfg.Steps, &pairsCfg.RTol, &pairsCfg.ATol)
 	prev := first
-	if m.Kind == "rectified" {
+	if experiment.KindOf(m.Kind).Reflow {
 		for k := 1; k <= reflow.Iterations+btoi(m.Distill); k++ {
 			distill := k == reflow.Iterations+1
 			stage := fmt.Sprintf("%d-rectified", k+1)
@@ -358,17 +338,12 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 			nll := e.NLL
 			if !slices.Contains(modelMetrics, "nll") {
 				nll = experiment.NLLEval{}
-			} else if adaptive(nll.Solver) {
-				nll.Steps = 0
 			} else {
-				nll.RTol, nll.ATol = 0, 0
+				experiment.SolverKey(adaptive(nll.Solver), &nll.Steps, &nll.RTol, &nll.ATol)
 			}
 			mc.NLL = nll
 			if nll.N > 0 {
-				mc.NLLT1 = 1
-				if m.Kind == "vp" {
-					mc.NLLT1 = 1 - m.Eps
-				}
+				mc.NLLT1 = experiment.TrainEnd(m)
 			}
 			p.add(KindModelEval, mc,
 				[]*Artifact{md.a, test}, params, "score "+md.stage+" "+short, evalCost(s, float64(nll.N), 100*(dimOf(dim)+1)))
@@ -402,9 +377,9 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 	}
 }
 
-// stageParams adds the stage param for rectified methods.
+// stageParams adds the stage param for methods with reflow stages.
 func (p *Plan) stageParams(base []results.Param, m experiment.Method, stage string) []results.Param {
-	if m.Kind != "rectified" {
+	if !experiment.KindOf(m.Kind).Reflow {
 		return slices.Clip(base)
 	}
 	return with(base, results.Param{Key: "stage", Value: stage})
@@ -424,16 +399,11 @@ func dimOf(d int) int {
 	return d
 }
 
-// stagesOf is the number of field evaluations per step of a fixed-step
-// solver, for the cost estimate.
+// stagesOf is the number of field evaluations per step of a solver, for
+// the cost estimate (6 for a name the registry does not know).
 func stagesOf(solver string) int {
-	switch solver {
-	case "euler":
-		return 1
-	case "midpoint", "heun":
-		return 2
-	case "rk4":
-		return 4
+	if s, ok := solvers.Lookup(solver); ok {
+		return s.Stages
 	}
 	return 6
 }
@@ -458,7 +428,7 @@ func mlpFlops(s experiment.Spec) float64 {
 // every step.
 func trainCost(s experiment.Spec, m experiment.Method) float64 {
 	per := 3 * mlpFlops(s) * float64(s.Training.Batch) * float64(s.Training.Steps)
-	if m.Kind == "cnf" {
+	if experiment.KindOf(m.Kind).Likelihood {
 		per *= float64(m.Steps*stagesOf(m.Solver)) * float64(dimOf(s.Data.Dim)+1)
 	}
 	return per

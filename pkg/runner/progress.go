@@ -37,7 +37,7 @@ func (l *Log) Step(*Artifact, int, int) {}
 
 func (l *Log) End(a *Artifact, r results.Run, took time.Duration) {
 	l.n++
-	status := r.Status
+	status := string(r.Status)
 	if r.Status != StatusOK {
 		l.failed++
 		status += ": " + firstLine(r.Error)

@@ -15,8 +15,8 @@ import (
 
 // Status values of results.Run.
 const (
-	StatusOK     = "ok"
-	StatusFailed = "failed"
+	StatusOK     = results.StatusOK
+	StatusFailed = results.StatusFailed
 )
 
 // SkippedPrefix starts the Error of an artifact not computed because an

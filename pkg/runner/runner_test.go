@@ -84,7 +84,7 @@ func TestPlanCounts(t *testing.T) {
 	// set depends only on (dataset, seed): 2. Pairs: one per RF chain = 4.
 	// Evals: 4 step counts per model: 12 × 4 = 48. One modeleval (nll)
 	// per model: 12.
-	want := map[string]int{KindTrain: 12, KindTestSet: 2, KindPairs: 4, KindEval: 48, KindModelEval: 12}
+	want := map[results.Kind]int{KindTrain: 12, KindTestSet: 2, KindPairs: 4, KindEval: 48, KindModelEval: 12}
 	for k, n := range want {
 		if got := p.Count(k); got != n {
 			t.Errorf("%s: %d artifacts, want %d", k, got, n)
@@ -92,7 +92,7 @@ func TestPlanCounts(t *testing.T) {
 	}
 }
 
-func keysOf(p *Plan, kind string) []string {
+func keysOf(p *Plan, kind results.Kind) []string {
 	var out []string
 	for _, a := range p.Artifacts {
 		if a.Kind == kind {
@@ -312,7 +312,7 @@ func TestDivergedTrainingSkipsItsEvals(t *testing.T) {
 		if strings.HasPrefix(r.Error, SkippedPrefix) {
 			count["skipped"]++
 		} else {
-			count[r.Status]++
+			count[string(r.Status)]++
 		}
 		if r.Key == bad.Key && (r.Status != StatusFailed || !strings.Contains(r.Error, "step 7")) {
 			t.Fatalf("diverged training recorded as %s %q", r.Status, r.Error)
@@ -322,7 +322,7 @@ func TestDivergedTrainingSkipsItsEvals(t *testing.T) {
 		}
 	}
 	// The failed OT training has 4 evals and 1 modeleval.
-	if count[StatusFailed] != 1 || count["skipped"] != 5 || count[StatusOK] != len(p.Artifacts)-6 {
+	if count[string(StatusFailed)] != 1 || count["skipped"] != 5 || count[string(StatusOK)] != len(p.Artifacts)-6 {
 		t.Fatalf("status counts %v", count)
 	}
 	st, _ := store.Open(dir)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 )
 
 // Solver integrates a System over a time interval.
@@ -33,41 +32,6 @@ var ErrStepUnderflow = errors.New("solvers: step size underflow")
 // ErrMaxSteps is wrapped by the error an adaptive solve returns when it
 // attempts more than MaxSteps steps (accepted plus rejected).
 var ErrMaxSteps = errors.New("solvers: maximum number of steps exceeded")
-
-var solverNames = []string{"euler", "midpoint", "heun", "rk4", "dopri5"}
-
-// Names returns the solver names ByName accepts.
-func Names() []string { return append([]string(nil), solverNames...) }
-
-// ByName returns the solver called name. The fixed-step solvers (euler,
-// midpoint, heun, rk4) use steps (≥ 1) and ignore the tolerances; dopri5 uses
-// rtol and atol (see Dopri5.Validate) and ignores steps.
-func ByName(name string, steps int, rtol, atol float64) (Solver, error) {
-	var tab Tableau
-	switch name {
-	case "euler":
-		tab = Euler
-	case "midpoint":
-		tab = Midpoint
-	case "heun":
-		tab = Heun
-	case "rk4":
-		tab = RK4
-	case "dopri5":
-		d := &Dopri5{RTol: rtol, ATol: atol}
-		if err := d.Validate(); err != nil {
-			return nil, err
-		}
-		return d, nil
-	default:
-		return nil, fmt.Errorf("solvers: unknown solver %q, valid names: %s", name, strings.Join(solverNames, ", "))
-	}
-	f := &Fixed{Tableau: tab, Steps: steps}
-	if err := f.Validate(); err != nil {
-		return nil, err
-	}
-	return f, nil
-}
 
 // checkSpan validates t0, t1 and the save times of a Solve.
 func checkSpan(t0, t1 float64, save []float64) error {
