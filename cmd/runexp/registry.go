@@ -14,14 +14,20 @@ func registry() experiment.Registry {
 	reg := experiment.BuiltinRegistry()
 	var targets []string
 	for _, n := range datasets.Names() {
-		// "file" and "mixture" need options (a path, a mixture) that a spec
-		// cannot give yet; "normal" is a source, not a target.
-		if n != "file" && n != "mixture" && n != "normal" {
+		// "file" and "mixture" need options (a path, a mixture): a spec
+		// names those by a mapping, {file: PATH} or {mixture: ...}.
+		if n != "file" && n != "mixture" {
 			targets = append(targets, n)
 		}
 	}
 	reg.Names["datasets"] = targets
-	reg.Names["sources"] = append([]string{"normal"}, targets...)
+	sources := []string{"normal"}
+	for _, n := range targets {
+		if n != "normal" {
+			sources = append(sources, n)
+		}
+	}
+	reg.Names["sources"] = sources
 	var oracles []string
 	for _, n := range targets {
 		if ds, err := datasets.New(n, 0, datasets.Options{}); err == nil {
@@ -41,6 +47,15 @@ func registry() experiment.Registry {
 		_, err := datasets.New(name, dim, datasets.Options{})
 		return err
 	}
+	reg.LoadFile = datasets.RegisterFile
+	reg.DataInfo = func(name string, dim int) (int, int, error) {
+		ds, err := datasets.New(name, dim, datasets.Options{})
+		if err != nil {
+			return 0, 0, err
+		}
+		return ds.Dim(), datasets.Rows(name), nil
+	}
+	reg.Label = datasets.RefLabel
 	return reg
 }
 

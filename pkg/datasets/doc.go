@@ -34,6 +34,12 @@
 //	moons-tong     make_moons(noise=0.05) · 2 − 1
 //	scurve         make_s_curve(noise=0.05), coordinates (0, 2), · 1.5
 //
+// Defined in any dimension (data.dim; 2 by default): "normal" (N(0, I))
+// and "gmm8" (AnyDimGMM8: 8 equal-weight isotropic Gaussians, std 0.5,
+// means at radius 4 in directions drawn from PCG(8, d)). References
+// "file:<sha256>" and "mixture:<json>" (ref.go) name data files and
+// mixtures given in a spec; a file's train/test split is Empirical.Split.
+//
 // Also registered: "normal" (N(0, I) in any dimension), "mixture" (a
 // Mixture given in Options) and "file" (CSV or .npy rows, sampled with
 // replacement). New(name, dim, Options) builds any of them; Names lists them.

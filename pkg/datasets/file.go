@@ -1,7 +1,7 @@
 package datasets
 
 import (
-	"encoding/csv"
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -98,16 +98,14 @@ func LoadNPY(path string) (*Empirical, error) {
 func checkFinite(data []float64, cols, offset int) error {
 	for i, v := range data {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("row %d column %d: non-finite value %v", i/cols+offset, i%cols, v)
+			return fmt.Errorf("row %d column %d (0-based, as NumPy indexes): non-finite value %v", i/cols+offset, i%cols, v)
 		}
 	}
 	return nil
 }
 
-// LoadCSV reads a CSV file of numeric columns. If the first record has a
-// field that does not parse as a number it is taken as a header row.
-// Blank lines are skipped. Errors name the file and the line: ragged rows,
-// non-numeric fields, NaN or Inf, no data rows.
+// LoadCSV reads a CSV file of numeric columns (see ReadCSV). Errors have
+// the form "PATH:LINE:COLUMN: message" (both 1-based; COLUMN counts fields).
 func LoadCSV(path string) (*Empirical, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -116,30 +114,38 @@ func LoadCSV(path string) (*Empirical, error) {
 	defer f.Close()
 	data, rows, cols, err := ReadCSV(f)
 	if err != nil {
-		return nil, fmt.Errorf("datasets: %s: %w", path, err)
+		return nil, fmt.Errorf("datasets: %s:%w", path, err)
 	}
 	return NewEmpirical(path, data, rows, cols), nil
 }
 
-// ReadCSV parses CSV numeric data (see LoadCSV) into rows×cols row-major.
+// ReadCSV parses numeric text data into rows×cols row-major. Fields are
+// separated by commas when the first non-blank line holds a comma, by runs
+// of spaces and tabs otherwise. If the first non-blank line has a field
+// that does not parse as a number it is a header and skipped. Blank lines
+// and lines starting with '#' are skipped. An error reads
+// "LINE:COLUMN: message" (1-based line and field numbers): ragged rows,
+// non-numeric fields, NaN or Inf, no data rows.
 func ReadCSV(r io.Reader) (data []float64, rows, cols int, err error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	cr.ReuseRecord = true
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 1<<16), 1<<26)
+	line := 0
 	first := true
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
+	comma := false
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
 		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, 0, 0, fmt.Errorf("line %d: %v", pe.Line, pe.Err)
-			}
-			return nil, 0, 0, err
+		if first {
+			comma = strings.Contains(text, ",")
+		}
+		var rec []string
+		if comma {
+			rec = strings.Split(text, ",")
+		} else {
+			rec = strings.Fields(text)
 		}
 		if first {
 			first = false
@@ -149,22 +155,26 @@ func ReadCSV(r io.Reader) (data []float64, rows, cols int, err error) {
 			}
 		}
 		if len(rec) != cols {
-			return nil, 0, 0, fmt.Errorf("line %d: %d fields, want %d (ragged rows)", line, len(rec), cols)
+			return nil, 0, 0, fmt.Errorf("%d:%d: %d fields, want %d (ragged rows)", line, min(len(rec), cols)+1, len(rec), cols)
 		}
 		for c, s := range rec {
-			v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+			s = strings.TrimSpace(s)
+			v, err := strconv.ParseFloat(s, 64)
 			if err != nil {
-				return nil, 0, 0, fmt.Errorf("line %d column %d: %q is not a number", line, c, s)
+				return nil, 0, 0, fmt.Errorf("%d:%d: %q is not a number", line, c+1, s)
 			}
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, 0, 0, fmt.Errorf("line %d column %d: non-finite value %q", line, c, s)
+				return nil, 0, 0, fmt.Errorf("%d:%d: non-finite value %q", line, c+1, s)
 			}
 			data = append(data, v)
 		}
 		rows++
 	}
+	if err := sc.Err(); err != nil {
+		return nil, 0, 0, fmt.Errorf("%d: %v", line+1, err)
+	}
 	if rows == 0 {
-		return nil, 0, 0, errors.New("no data rows")
+		return nil, 0, 0, errors.New("1:1: no data rows")
 	}
 	return data, rows, cols, nil
 }

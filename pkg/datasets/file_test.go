@@ -116,10 +116,10 @@ func TestBadFiles(t *testing.T) {
 		{"npy header cut", "k.npy", []byte("\x93NUMPY\x01\x00\x40\x00{'descr'"), []string{"k.npy", "truncated .npy header"}},
 		{"csv empty", "l.csv", nil, []string{"l.csv", "no data rows"}},
 		{"csv header only", "m.csv", []byte("x,y\n"), []string{"m.csv", "no data rows"}},
-		{"csv ragged", "n.csv", []byte("x,y\n1,2\n3,4,5\n"), []string{"n.csv", "line 3", "ragged"}},
-		{"csv nan", "o.csv", []byte("1,2\nNaN,4\n"), []string{"o.csv", "line 2", "non-finite"}},
-		{"csv inf", "p.csv", []byte("1,2\n3,-Inf\n"), []string{"p.csv", "line 2 column 1", "non-finite"}},
-		{"csv text", "q.csv", []byte("1,2\n3,abc\n"), []string{"q.csv", "line 2 column 1", "not a number"}},
+		{"csv ragged", "n.csv", []byte("x,y\n1,2\n3,4,5\n"), []string{"n.csv:3:3", "ragged"}},
+		{"csv nan", "o.csv", []byte("1,2\nNaN,4\n"), []string{"o.csv:2:1", "non-finite"}},
+		{"csv inf", "p.csv", []byte("1,2\n3,-Inf\n"), []string{"p.csv:2:2", "non-finite"}},
+		{"csv text", "q.csv", []byte("1,2\n3,abc\n"), []string{"q.csv:2:2", "not a number"}},
 		{"extension", "r.txt", []byte("1,2\n"), []string{"r.txt", "valid: .csv, .npy"}},
 	}
 	for _, c := range cases {

@@ -73,6 +73,12 @@ var registry = map[string]entry{
 		}
 		return Normal{D: dim}, nil
 	}},
+	"gmm8": {build: func(dim int, _ float64, _ Options) (Dataset, error) {
+		if dim == 0 {
+			dim = 2
+		}
+		return NewGMM("gmm8", AnyDimGMM8(dim))
+	}},
 	"mixture": {build: func(dim int, _ float64, o Options) (Dataset, error) {
 		if o.Mixture == nil {
 			return nil, fmt.Errorf("datasets: \"mixture\" needs Options.Mixture")
@@ -112,9 +118,17 @@ func Names() []string {
 }
 
 // New returns the data set called name. dim 0 means the data set's own
-// dimension (2 for the toys and for "normal"); a toy asked for another
-// dimension is an error. Unknown names are an error listing the valid ones.
+// dimension (2 for the toys and for "normal" and "gmm8"); a toy asked for
+// another dimension is an error. Unknown names are an error listing the
+// valid ones. name may also be a data reference (ref.go): "file:<sha256>"
+// or "mixture:<json>".
 func New(name string, dim int, opts Options) (Dataset, error) {
+	if dim < 0 {
+		return nil, fmt.Errorf("datasets: %s: dim %d must be ≥ 0", name, dim)
+	}
+	if ds, ok, err := newRef(name, dim); ok {
+		return ds, err
+	}
 	e, ok := registry[name]
 	if !ok {
 		return nil, fmt.Errorf("datasets: unknown data set %q (valid: %s)", name, strings.Join(Names(), ", "))

@@ -8,6 +8,7 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -54,6 +55,11 @@ func canonValue(v reflect.Value) any {
 			name := tagName(f)
 			if name == "" || name == "-" {
 				name = f.Name
+			}
+			if strings.Contains(f.Tag.Get("yaml"), ",omitempty") && v.Field(i).IsZero() {
+				// Fields added after keys were published: a zero value
+				// leaves the key of older configurations unchanged.
+				continue
 			}
 			m[name] = canonValue(v.Field(i))
 		}

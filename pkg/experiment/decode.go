@@ -114,6 +114,10 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, tag reflect
 	if isNull(n) {
 		return // keep the default
 	}
+	if tag.Get("dataref") != "" && n.Kind == yaml.MappingNode {
+		d.decodeDataRef(n, v, path)
+		return
+	}
 	switch v.Kind() {
 	case reflect.Struct:
 		d.decodeStruct(n, v, path)

@@ -18,6 +18,16 @@ type Registry struct {
 	Adaptive func(solver string) bool
 	// CheckDim validates data.dim for a data set; nil accepts any.
 	CheckDim func(dataset string, dim int) error
+	// LoadFile reads and checks a data file named by {file: PATH} and
+	// returns its reference; nil accepts any readable file.
+	LoadFile func(path string) (ref string, err error)
+	// DataInfo returns the dimension of a data set (name or reference) at
+	// data.dim and its number of rows (0 = unlimited draws); nil skips the
+	// source/target dimension and row-count checks.
+	DataInfo func(dataset string, dim int) (d, rows int, err error)
+	// Label returns a short name of a data set (name or reference) for
+	// tables; nil uses the string itself.
+	Label func(dataset string) string
 }
 
 // BuiltinRegistry is the registry of the names the experiment package

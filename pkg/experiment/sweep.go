@@ -112,6 +112,10 @@ func Parse(path string, data []byte, sets []string, reg Registry) (*File, error)
 			return nil, err
 		}
 	}
+	resolveDataFiles(root, path, reg, errs)
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
 	f := &File{Path: path, Doc: &doc}
 	x := &expander{errs: errs}
 	x.walk(root, reflect.TypeFor[Spec](), "", "", "", -1, "")

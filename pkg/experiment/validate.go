@@ -52,6 +52,18 @@ func validate(s *Spec, d *decoder, root *yaml.Node) {
 			}
 		}
 	}
+	if d.reg.DataInfo != nil && s.Data.Target != "" {
+		td, rows, err := d.reg.DataInfo(s.Data.Target, s.Data.Dim)
+		if err == nil && s.Data.Source != "normal" {
+			sd, _, err := d.reg.DataInfo(s.Data.Source, s.Data.Dim)
+			if err == nil && sd != td {
+				fail("data.source", fmt.Sprintf("the source is %d-dimensional but the target is %d-dimensional", sd, td))
+			}
+		}
+		if err == nil && rows > 0 && rows < s.Data.TestSize+s.Training.Batch {
+			fail("data.target", fmt.Sprintf("the data file has %d rows, fewer than data.test_size + training.batch = %d + %d", rows, s.Data.TestSize, s.Training.Batch))
+		}
+	}
 	if len(s.Model.Hidden) == 0 {
 		fail("model.hidden", "at least one hidden layer is required")
 	}
@@ -144,8 +156,8 @@ func validate(s *Spec, d *decoder, root *yaml.Node) {
 			fail("evaluation.metrics", fmt.Sprintf("nll needs the source density; data.source %q has none in closed form (use source normal)", s.Data.Source))
 		}
 	}
-	if slices.Contains(e.Metrics, "learning_error") && d.reg.Names["oracles"] != nil && !slices.Contains(d.reg.Names["oracles"], s.Data.Target) {
-		fail("evaluation.metrics", fmt.Sprintf("learning_error needs the exact marginal field, known only for Gaussian-mixture targets; %q is not one", s.Data.Target), d.reg.Names["oracles"]...)
+	if slices.Contains(e.Metrics, "learning_error") && d.reg.Names["oracles"] != nil && !slices.Contains(d.reg.Names["oracles"], s.Data.Target) && !strings.HasPrefix(s.Data.Target, "mixture:") {
+		fail("evaluation.metrics", fmt.Sprintf("learning_error needs the exact marginal field, known only for Gaussian-mixture targets ({mixture: ...} or a name below); %q is not one", s.Data.Target), d.reg.Names["oracles"]...)
 	}
 	if _, set := d.where["evaluation.trajectories"]; !set && e.Trajectories > e.Samples {
 		s.Evaluation.Trajectories = e.Samples

@@ -94,7 +94,16 @@ func testSet(j *Job) (results.Run, error) {
 	if err != nil {
 		return results.Run{}, err
 	}
-	x := ds.Sample(j.Artifact.RNG("test"), c.N)
+	var x []float64
+	if e, ok := ds.(*datasets.Empirical); ok && IsFileRef(c.Dataset) {
+		_, test, err := e.Split(uint64(c.Seed), c.N)
+		if err != nil {
+			return results.Run{}, err
+		}
+		x = test.Data
+	} else {
+		x = ds.Sample(j.Artifact.RNG("test"), c.N)
+	}
 	p, err := writeNPY(j.Store, j.Artifact.Key+".testset.npy", x, c.N, ds.Dim())
 	if err != nil {
 		return results.Run{}, err
@@ -228,6 +237,12 @@ func trainModel(ctx context.Context, j *Job) (results.Run, error) {
 	target, err := dataset(c.Data.Target, c.Data.Dim)
 	if err != nil {
 		return results.Run{}, err
+	}
+	if e, ok := target.(*datasets.Empirical); ok && c.Data.TestSize > 0 {
+		// A data file trains on its rows outside the seed's test split.
+		if target, _, err = e.Split(uint64(c.Seed), c.Data.TestSize); err != nil {
+			return results.Run{}, err
+		}
 	}
 	d := target.Dim()
 	mcfg := modelConfig(c.Model, d)

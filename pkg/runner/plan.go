@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/flowbench/flowbench/pkg/datasets"
 	"github.com/flowbench/flowbench/pkg/experiment"
 	"github.com/flowbench/flowbench/pkg/results"
 	"github.com/flowbench/flowbench/pkg/solvers"
@@ -84,6 +85,9 @@ type DataConfig struct {
 	Source    string `yaml:"source"`
 	Dim       int    `yaml:"dim"`
 	TrainSize int    `yaml:"train_size"`
+	// TestSize is set for data files only: their test rows (Empirical.Split
+	// with the seed) are held out of training.
+	TestSize int `yaml:"test_size,omitempty"`
 }
 
 // TrainSetID identifies the fixed training set of a (data, seed), shared
@@ -227,7 +231,7 @@ func NewPlan(f *experiment.File, reg experiment.Registry) *Plan {
 		s := pt.Spec
 		for mi, m := range s.Methods {
 			for _, seed := range s.Seeds {
-				base := []results.Param{{Key: "dataset", Value: s.Data.Target}, {Key: "method", Value: m.Label}}
+				base := []results.Param{{Key: "dataset", Value: dataLabel(reg, s.Data.Target)}, {Key: "method", Value: m.Label}}
 				for ai, ax := range f.Axes {
 					switch {
 					case ax.Method < 0 && ax.Path != "data.target":
@@ -257,13 +261,17 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 		s.Training.Steps, m.TrainSteps = m.TrainSteps, 0
 	}
 	dim := s.Data.Dim
+	label := dataLabel(reg, s.Data.Target)
 	test := p.add(KindTestSet, TestSetConfig{Dataset: s.Data.Target, Dim: dim, N: s.Data.TestSize, Seed: seed}, nil,
-		[]results.Param{{Key: "dataset", Value: s.Data.Target}, {Key: "seed", Value: strconv.Itoa(seed)}},
-		fmt.Sprintf("test set %s seed=%d", s.Data.Target, seed), 0)
+		[]results.Param{{Key: "dataset", Value: label}, {Key: "seed", Value: strconv.Itoa(seed)}},
+		fmt.Sprintf("test set %s seed=%d", label, seed), 0)
 
 	reflow := m.Reflow
 	method := experiment.KeyMethod(m, adaptive)
 	data := DataConfig{Target: s.Data.Target, Source: s.Data.Source, Dim: dim, TrainSize: s.Data.TrainSize}
+	if IsFileRef(s.Data.Target) {
+		data.TestSize = s.Data.TestSize
+	}
 	tc := TrainConfig{Data: data, Model: s.Model, Training: s.Training, Method: method, Seed: seed}
 	cost := trainCost(s, m)
 	short := fmt.Sprintf("%s seed=%d", m.Label, seed)
@@ -312,7 +320,7 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 		n := min(e.Samples, s.Data.TestSize)
 		// Labelled by the dataset, the data axes of the sweep (a source
 		// axis makes several transports per target and seed) and the seed.
-		tp := []results.Param{{Key: "dataset", Value: s.Data.Target}}
+		tp := []results.Param{{Key: "dataset", Value: label}}
 		for _, b := range base {
 			if strings.HasPrefix(b.Key, "data.") {
 				tp = append(tp, b)
@@ -320,7 +328,7 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 		}
 		tp = append(tp, results.Param{Key: "seed", Value: strconv.Itoa(seed)})
 		transport = p.add(KindTransport, TransportConfig{Source: s.Data.Source, Dim: dim, N: n}, []*Artifact{test}, tp,
-			fmt.Sprintf("W2 source-target %s seed=%d", s.Data.Target, seed), float64(n)*float64(n)*float64(dimOf(dim)))
+			fmt.Sprintf("W2 source-target %s seed=%d", label, seed), float64(n)*float64(n)*float64(dimOf(dim)))
 	}
 	evalInputs := func(model *Artifact) []*Artifact {
 		if transport != nil {
@@ -376,6 +384,19 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 		}
 	}
 }
+
+// dataLabel is the name of a data set in results: the registry's label of
+// a reference (a file's base name, "mixture-<hash>"), else the name.
+func dataLabel(reg experiment.Registry, name string) string {
+	if reg.Label != nil {
+		return reg.Label(name)
+	}
+	return name
+}
+
+// IsFileRef reports whether a data set is a data file ("file:<sha256>"),
+// whose rows are split into a test set and a training set.
+func IsFileRef(name string) bool { return strings.HasPrefix(name, datasets.FileRefPrefix) }
 
 // stageParams adds the stage param for methods with reflow stages.
 func (p *Plan) stageParams(base []results.Param, m experiment.Method, stage string) []results.Param {
