@@ -114,6 +114,12 @@ func NewTrainer(m *models.MLP, cfg Config, tcfg train.Config, rng *rand.Rand) (*
 	return tr, nil
 }
 
+// SetWorkers makes the trainer's tape split its matrix products over the
+// given number of goroutines (autodiff.Tape.SetWorkers: results are
+// bit-identical for every count); 1, the default, stops the helpers.
+// It panics if workers < 1.
+func (tr *Trainer) SetWorkers(workers int) { tr.tp.SetWorkers(workers) }
+
 // Model returns the trained model.
 func (tr *Trainer) Model() *models.MLP { return tr.m }
 

@@ -5,8 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	ad "github.com/flowbench/flowbench/pkg/autodiff"
 )
 
 // adam is the inline Adam update used by the benchmarks (β1 = 0.9,
@@ -69,40 +67,6 @@ func benchFMStep(b *testing.B, workers int) {
 		}
 		m.ZeroGrad()
 		m.FMLossGrad(xt, tt, u)
-		opt.step(m.Params, m.Grad)
-	}
-	report(b)
-}
-
-// BenchmarkCNFStep: one maximum-likelihood CNF step (RK4 × 8 from t = 1 to 0
-// on [x, ℓ], exact divergence, backprop through everything, batch 256, Adam).
-func BenchmarkCNFStep(b *testing.B) {
-	for _, w := range []int{1, 2} {
-		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) { benchCNFStep(b, w) })
-	}
-}
-
-func benchCNFStep(b *testing.B, workers int) {
-	const n, d = 256, 2
-	m, _ := NewMLP(DefaultConfig(d), rand.New(rand.NewPCG(1, 2)))
-	rng := rand.New(rand.NewPCG(5, 6))
-	x1 := make([]float64, n*d)
-	tp := &ad.Tape{}
-	tp.SetWorkers(workers)
-	var opt adam
-	// Warm-up: the first pass grows the tape's arenas, the next Reset merges
-	// them into one block; from then on a step allocates nothing.
-	tp.Backward(m.CNFLoss(tp, x1, 8, RK4))
-	tp.Reset()
-	tp.Backward(m.CNFLoss(tp, x1, 8, RK4))
-	b.ReportAllocs()
-	for b.Loop() {
-		for i := range x1 {
-			x1[i] = rng.NormFloat64()
-		}
-		tp.Reset()
-		m.ZeroGrad()
-		tp.Backward(m.CNFLoss(tp, x1, 8, RK4))
 		opt.step(m.Params, m.Grad)
 	}
 	report(b)

@@ -2,7 +2,6 @@ package models
 
 import (
 	"fmt"
-	"math"
 
 	ad "github.com/flowbench/flowbench/pkg/autodiff"
 )
@@ -103,91 +102,4 @@ func (m *MLP) BuildDiv(tp *ad.Tape, x, t ad.Node, probes []ad.Node) (v, div ad.N
 		cs[p] = 1 / float64(k)
 	}
 	return v, tp.LinComb(cs[:k], terms[:k])
-}
-
-// Tableau is an explicit Runge–Kutta method: stage i evaluates f at
-// t + C[i]·h, y + h Σ_{j<i} A[i][j] k_j, and the step is y + h Σ_i B[i] k_i.
-type Tableau struct {
-	Name string
-	A    [][]float64
-	B, C []float64
-}
-
-// The fixed-step methods available to CNFLogProb.
-var (
-	Euler    = Tableau{Name: "euler", A: [][]float64{{}}, B: []float64{1}, C: []float64{0}}
-	Midpoint = Tableau{Name: "midpoint", A: [][]float64{{}, {0.5}}, B: []float64{0, 1}, C: []float64{0, 0.5}}
-	RK4      = Tableau{Name: "rk4", A: [][]float64{{}, {0.5}, {0, 0.5}, {0, 0, 1}},
-		B: []float64{1.0 / 6, 1.0 / 3, 1.0 / 3, 1.0 / 6}, C: []float64{0, 0.5, 0.5, 1}}
-)
-
-const maxStages = 8
-
-// CNFLogProb records on tp the solve of the augmented CNF state [x, ℓ] from
-// x(1) = x1 (an n×d node), ℓ(1) = 0 backwards to t = 0 with steps fixed steps
-// of tab, dx/dt = v_t(x), dℓ/dt = tr(∂v_t/∂x) (exact divergence), and returns
-// the n×1 node log p_1(x1) = log N(x(0); 0, I) + ℓ(0) and the n×d node x(0).
-func (m *MLP) CNFLogProb(tp *ad.Tape, x1 ad.Node, steps int, tab Tableau) (logp, x0 ad.Node) {
-	s := len(tab.B)
-	if steps < 1 || s == 0 || s > maxStages || len(tab.A) != s || len(tab.C) != s {
-		panic(fmt.Sprintf("models: CNFLogProb with %d steps and a %d-stage tableau %q", steps, s, tab.Name))
-	}
-	n, d := tp.Shape(x1)
-	h := -1.0 / float64(steps)
-	x, ell := x1, ad.None
-	var ks, ds [maxStages]ad.Node
-	var cs [maxStages + 1]float64
-	var ns [maxStages + 1]ad.Node
-	for step := 0; step < steps; step++ {
-		t := 1 + float64(step)*h
-		for i := 0; i < s; i++ {
-			xi := x
-			cs[0], ns[0] = 1, x
-			cnt := 1
-			for j, a := range tab.A[i] {
-				if a != 0 {
-					cs[cnt], ns[cnt] = h*a, ks[j]
-					cnt++
-				}
-			}
-			if cnt > 1 {
-				xi = tp.LinComb(cs[:cnt], ns[:cnt])
-			}
-			ks[i], ds[i] = m.BuildDiv(tp, xi, tp.Full(n, 1, t+tab.C[i]*h), nil)
-		}
-		x = combine(tp, x, ks[:s], tab.B, h, &cs, &ns)
-		ell = combine(tp, ell, ds[:s], tab.B, h, &cs, &ns)
-	}
-	// log N(x; 0, I) = −½|x|² − (d/2) log 2π.
-	lp := tp.AddConst(tp.Scale(tp.RowSum(tp.Square(x)), -0.5), -0.5*float64(d)*math.Log(2*math.Pi))
-	return tp.Add(lp, ell), x
-}
-
-// combine records y + h Σ_i b_i k_i (y may be None, meaning 0).
-func combine(tp *ad.Tape, y ad.Node, ks []ad.Node, b []float64, h float64, cs *[maxStages + 1]float64, ns *[maxStages + 1]ad.Node) ad.Node {
-	cnt := 0
-	if y != ad.None {
-		cs[0], ns[0] = 1, y
-		cnt = 1
-	}
-	for i, bi := range b {
-		if bi != 0 {
-			cs[cnt], ns[cnt] = h*bi, ks[i]
-			cnt++
-		}
-	}
-	return tp.LinComb(cs[:cnt], ns[:cnt])
-}
-
-// CNFLoss records the negative mean log-likelihood −(1/n) Σ_r log p_1(x1_r)
-// of the n×d data x1 (a constant; the slice must stay unchanged until
-// Backward) under the CNF solved by CNFLogProb, and returns the 1×1 loss
-// node: tp.Backward(loss) adds ∂loss/∂θ into Grad.
-func (m *MLP) CNFLoss(tp *ad.Tape, x1 []float64, steps int, tab Tableau) ad.Node {
-	d := m.Cfg.Dim
-	if len(x1)%d != 0 || len(x1) == 0 {
-		panic(fmt.Sprintf("models: CNFLoss with %d values for dimension %d", len(x1), d))
-	}
-	logp, _ := m.CNFLogProb(tp, tp.Const(x1, len(x1)/d, d), steps, tab)
-	return tp.Scale(tp.Mean(logp), -1)
 }

@@ -45,7 +45,8 @@
 //
 //	log p_1(x1) = log N(x(0); 0, I) + ℓ(0) = log p_0(x(0)) − ∫_0^1 tr(∂v_t/∂x) dt.
 //
-// (Here ℓ is the negative of pkg/flow's ℓ; the log p_1 formula is the same,
-// and TestCNFGaussian checks it against a closed form.) CNFLoss records this solve with an explicit
-// Runge–Kutta Tableau on an autodiff.Tape, so Backward gives ∂NLL/∂θ.
+// (Here ℓ is the negative of pkg/flow's ℓ; the log p_1 formula is the same.)
+// BuildDiv records v and the divergence on an autodiff.Tape; pkg/cnf's
+// Trainer records the whole solve with it, so Backward gives ∂NLL/∂θ, and
+// its TestCNFGaussian checks the formula against a closed form.
 package models

@@ -4,8 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	ad "github.com/flowbench/flowbench/pkg/autodiff"
 )
 
 // TestWorkersBitIdentical: Velocity and FMLossGrad give bit-identical
@@ -91,35 +89,6 @@ func TestWorkersAllocs(t *testing.T) {
 		if a := testing.AllocsPerRun(10, f); a != 0 {
 			t.Errorf("allocates %v times per call with 2 workers, want 0", a)
 		}
-	}
-}
-
-// TestCNFWorkersBitIdentical: the CNF loss and its gradient are
-// bit-identical whether the tape runs its products on 1 or 2 workers.
-func TestCNFWorkersBitIdentical(t *testing.T) {
-	m := newTest(t, DefaultConfig(2), 28)
-	x1 := normals(rand.New(rand.NewPCG(29, 30)), 50*2) // 50 points: products above the split threshold
-	var loss0 float64
-	var g0 []float64
-	for _, w := range []int{1, 2} {
-		tp := &ad.Tape{}
-		tp.SetWorkers(w)
-		m.ZeroGrad()
-		l := m.CNFLoss(tp, x1, 2, RK4)
-		tp.Backward(l)
-		if w == 1 {
-			loss0, g0 = tp.Scalar(l), append([]float64(nil), m.Grad...)
-			continue
-		}
-		if math.Float64bits(tp.Scalar(l)) != math.Float64bits(loss0) {
-			t.Errorf("workers=%d: CNF loss %g, 1 worker %g", w, tp.Scalar(l), loss0)
-		}
-		for i := range g0 {
-			if math.Float64bits(m.Grad[i]) != math.Float64bits(g0[i]) {
-				t.Fatalf("workers=%d: Grad[%d] = %g, 1 worker %g", w, i, m.Grad[i], g0[i])
-			}
-		}
-		tp.SetWorkers(1)
 	}
 }
 
