@@ -11,12 +11,13 @@ package main
 
 import "os"
 
-func main() { os.Exit(run(os.Stdout, os.Stderr, os.Args[1:])) }
+func main() { os.Exit(guard(os.Stderr, func() int { return run(os.Stdout, os.Stderr, os.Args[1:]) })) }
 
 // Exit statuses.
 const (
 	exitOK          = 0
 	exitFailed      = 1   // a run failed (some artifacts failed, or I/O)
 	exitUsage       = 2   // bad flags or an invalid spec; nothing written
+	exitInternal    = 3   // a bug in runexp (a recovered panic): please report it
 	exitInterrupted = 130 // Ctrl-C or SIGTERM; rerun to resume
 )

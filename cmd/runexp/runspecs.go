@@ -209,17 +209,27 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, o runOptions, f *expe
 	if err != nil {
 		return failed(err)
 	}
+	// The report shows the store's complete state: what a process sharing
+	// the store computed meanwhile replaces this one's failures.
+	recs = runner.Reconcile(plan, st, recs)
 	if err := writeReport(dir, f, recs, prov, pub); err != nil {
 		return failed(err)
 	}
-	bad := 0
+	bad, nonFinite := 0, 0
 	for _, r := range recs {
 		if r.Status != runner.StatusOK {
 			bad++
+		} else if len(r.NonFinite()) > 0 {
+			nonFinite++
 		}
 	}
 	if bad > 0 {
 		fmt.Fprintf(stderr, "runexp: %s: %d of %d artifacts failed or were skipped (see %s)\n", f.Path, bad, len(recs), filepath.Join(dir, "report.md"))
+	}
+	if nonFinite > 0 {
+		fmt.Fprintf(stderr, "runexp: %s: %d artifacts have NaN or infinite metrics, left out of the statistics (see %s)\n", f.Path, nonFinite, filepath.Join(dir, "report.md"))
+	}
+	if bad+nonFinite > 0 {
 		return withStatus(exitFailed, nil)
 	}
 	if !o.quiet {

@@ -74,7 +74,8 @@ type Solver struct {
 	free    []int
 	stats   Stats
 	scratch []int
-	span    float64 // max − min cost (or an upper bound of it)
+	span    float64   // max − min cost (or an upper bound of it)
+	sx, sy  []float64 // scaled copies of huge point sets
 }
 
 // The ε-scaling schedule of the auction phase: ε starts at span/epsScale,
@@ -108,9 +109,51 @@ func (s *Solver) Dense(dst []int, cost []float64, n int) (float64, error) {
 		lo = math.Min(lo, c)
 		hi = math.Max(hi, c)
 	}
+	if e := hugeExponent(cost, nil); e != 0 {
+		// Costs this large overflow the auction's prices: solve the
+		// problem scaled by a power of two (the same assignment) and sum
+		// the original costs.
+		scaled := make([]float64, len(cost))
+		for k, c := range cost {
+			scaled[k] = math.Ldexp(c, -2*e)
+		}
+		s.Dense(dst, scaled, n)
+		var total float64
+		for i, j := range dst {
+			total += cost[i*n+j]
+		}
+		return total, nil
+	}
 	s.span = hi - lo
 	s.dense, s.px, s.py, s.d = cost, nil, nil, 0
 	return s.solve(dst, n), nil
+}
+
+// hugeLimit bounds the magnitude of coordinates (and the square root of
+// that of costs) the solver works with unscaled: squared distances and
+// the auction's prices stay far from overflow below it.
+const hugeLimit = 1e50
+
+// hugeExponent is 0 when every |value| of a and b is below hugeLimit
+// (costs: below hugeLimit²), else the binary exponent e such that the
+// values times 2^−e (costs times 2^−2e) are of order one.
+func hugeExponent(a, b []float64) int {
+	m := 0.0
+	for _, v := range a {
+		m = max(m, math.Abs(v))
+	}
+	for _, v := range b {
+		m = max(m, math.Abs(v))
+	}
+	limit := hugeLimit
+	if b == nil { // costs: compare with the square
+		m = math.Sqrt(m)
+	}
+	if m < limit {
+		return 0
+	}
+	_, e := math.Frexp(m)
+	return e
 }
 
 // SqEuclidean solves the assignment problem with cost |x_i − y_j|² between
@@ -137,6 +180,30 @@ func (s *Solver) SqEuclidean(dst []int, x, y []float64, d int) (float64, error) 
 		if math.IsNaN(c) || math.IsInf(c, 0) {
 			return 0, fmt.Errorf("assign: y[%d] (point %d, coordinate %d) = %v; coordinates must be finite", k, k/d, k%d, c)
 		}
+	}
+	if e := hugeExponent(x, y); e != 0 {
+		// Squared distances this large overflow float64 or lose the
+		// auction's ε: solve the problem scaled by a power of two (exact,
+		// so the assignment is the unscaled one's), and sum the cost in
+		// the original units (+Inf where it overflows).
+		s.sx, s.sy = scratch.Grow(s.sx, len(x)), scratch.Grow(s.sy, len(y))
+		for k := range x {
+			s.sx[k], s.sy[k] = math.Ldexp(x[k], -e), math.Ldexp(y[k], -e)
+		}
+		sx, sy := s.sx, s.sy
+		s.sx, s.sy = nil, nil // not reused by the nested solve
+		s.SqEuclidean(dst, sx, sy, d)
+		s.sx, s.sy = sx, sy
+		var total float64
+		for i, j := range dst {
+			var c float64
+			for k := range d {
+				t := x[i*d+k] - y[j*d+k]
+				c += t * t
+			}
+			total += c
+		}
+		return total, nil
 	}
 	s.span = 0
 	for k := 0; k < d; k++ {

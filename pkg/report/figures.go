@@ -67,7 +67,7 @@ func (fw *figureWriter) draw(figs map[Figure]bool) error {
 			continue
 		}
 		for _, ds := range dss {
-			if err := s.draw(ds); err != nil {
+			if err := fw.guarded(s.fig, ds, s.draw); err != nil {
 				return err
 			}
 		}
@@ -326,6 +326,13 @@ func (f *figure) render(c vg.CanvasSizer) {
 // save renders f to figures/<name>.png, and .svg when f.svg is set, and
 // returns the paths relative to the report.
 func (fw *figureWriter) save(f *figure) (pngRel, svgRel string, err error) {
+	for _, row := range f.plots {
+		for _, p := range row {
+			if p != nil {
+				sanitizeAxes(p)
+			}
+		}
+	}
 	w, h := f.size()
 	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(fw.b.in.Options.dpi()))
 	f.render(img)

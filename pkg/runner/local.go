@@ -318,6 +318,10 @@ func trainModel(ctx context.Context, j *Job) (results.Run, error) {
 		}
 		extra = []results.Metric{{Name: "pair_cost", Value: res.PairCost}}
 	}
+	if why := diverged(res.Curve, m.Params); why != "" {
+		return results.Run{Status: StatusFailed, Error: "training diverged: " + why,
+			Curve: res.Curve, CurveEvery: res.CurveEvery, Warnings: res.Warnings}, nil
+	}
 	ck, err := res.Checkpoint(mcfg)
 	if err != nil {
 		return results.Run{}, err

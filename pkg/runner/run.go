@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/flowbench/flowbench/pkg/results"
@@ -284,10 +286,53 @@ func compact(recs []results.Run, have []bool) []results.Run {
 func execute(ctx context.Context, exec Executor, job *Job) (r results.Run, err error) {
 	defer func() {
 		if e := recover(); e != nil {
-			err = fmt.Errorf("panic: %v\n%s", e, debug.Stack())
+			err = fmt.Errorf("internal error (a bug; please report it with the spec): panic: %v, at %s", e, panicSite(debug.Stack()))
 		}
 	}()
 	return exec.Execute(ctx, job)
+}
+
+// panicSite is the innermost frame of a panic's stack outside the Go
+// runtime, "pkg.Func (file.go:123)", instead of the whole stack.
+func panicSite(stack []byte) string {
+	lines := strings.Split(string(stack), "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		fn := strings.TrimSpace(lines[i])
+		if !strings.HasPrefix(lines[i+1], "\t") || strings.HasPrefix(fn, "runtime") || strings.HasPrefix(fn, "panic(") ||
+			strings.HasPrefix(fn, "goroutine ") || strings.Contains(fn, "runtime/debug.Stack") || strings.Contains(fn, "runner.execute") {
+			continue
+		}
+		loc := strings.TrimSpace(lines[i+1])
+		if j := strings.LastIndex(loc, " +0x"); j > 0 {
+			loc = loc[:j]
+		}
+		if j := strings.LastIndex(fn, "("); j > 0 {
+			fn = fn[:j]
+		}
+		return fmt.Sprintf("%s (%s)", fn, filepath.Base(loc))
+	}
+	return "unknown location"
+}
+
+// Reconcile replaces the records of recs (one per artifact of p, in plan
+// order) that are not ok with the store's verified record of the same
+// key, where the store has one: another process sharing the store may
+// have computed an artifact this one failed or skipped, and the report
+// is to show the store's complete state.
+func Reconcile(p *Plan, st *store.Store, recs []results.Run) []results.Run {
+	if len(recs) != len(p.Artifacts) {
+		return recs
+	}
+	out := slices.Clone(recs)
+	for i, a := range p.Artifacts {
+		if out[i].Status == StatusOK {
+			continue
+		}
+		if r, ok, err := st.GetVerified(a.Key); ok && err == nil {
+			out[i] = withPlan(r, a)
+		}
+	}
+	return out
 }
 
 // DescriptiveParams are the params an executor may add to a record: they
