@@ -93,13 +93,19 @@ func runFlags(fs *flag.FlagSet) func(stdout, stderr io.Writer, args []string) er
 	force := fs.Bool("force", false, "recompute artifacts already in the store")
 	dry := fs.Bool("dry-run", false, "print the plan (counts, cached, time estimate) and exit")
 	quiet := fs.Bool("q", false, "print nothing but errors")
+	shardArg := fs.String("shard", "", "compute only shard `I/N` of the plan (0 ≤ I < N; training lineages balanced by estimated cost) and write no report (runexp report DIR once all are done)")
+	leaseTTL := fs.Duration("lease-ttl", store.DefaultLeaseTTL, "a claim on an artifact without a heartbeat for this long is taken over by other writers of the directory")
 	return func(stdout, stderr io.Writer, args []string) error {
 		specs, more := splitOverrides(args)
 		if len(specs) == 0 {
 			printUsage(stderr)
 			return withStatus(exitUsage, nil)
 		}
-		return runSpecs(stdout, stderr, runOptions{out: *out, jobs: *jobs, sets: append(sets, more...), force: *force, dry: *dry, quiet: *quiet}, specs)
+		shard, err := parseShard(*shardArg)
+		if err != nil {
+			return usageErrorf("runexp: %v", err)
+		}
+		return runSpecs(stdout, stderr, runOptions{out: *out, jobs: *jobs, sets: append(sets, more...), force: *force, dry: *dry, quiet: *quiet, shard: shard, leaseTTL: *leaseTTL}, specs)
 	}
 }
 
@@ -110,6 +116,8 @@ type runOptions struct {
 	sets       []string
 	force, dry bool
 	quiet      bool
+	shard      shardSpec     // n == 0: the whole plan
+	leaseTTL   time.Duration // of the claims on artifacts
 }
 
 // outputDir is the one place that decides where a spec's results go:
@@ -151,6 +159,12 @@ func runSpecs(stdout, stderr io.Writer, o runOptions, specs []string) error {
 	for _, f := range files {
 		dir := outputDir(o.out, f, len(files))
 		plan := runner.NewPlan(f, reg)
+		if o.shard.n > 0 {
+			var err error
+			if plan, err = shardPlan(stdout, plan, o.shard, o.dry); err != nil {
+				return usageErrorf("runexp: %v", err)
+			}
+		}
 		if o.dry {
 			printPlan(stdout, f, plan, dir, o.jobs)
 			continue
@@ -201,13 +215,29 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, o runOptions, f *expe
 	if !o.quiet {
 		fmt.Fprintf(stdout, "%s → %s\n", f.Path, dir)
 	}
-	recs, err := runner.Run(ctx, plan, st, newExecutor(), runner.Options{Jobs: o.jobs, Force: o.force, Progress: prog,
-		Notice: func(m string) { fmt.Fprintln(stderr, "runexp: damaged artifact:", m) }})
+	leases, err := store.NewLeases(dir, o.leaseTTL)
+	if err != nil {
+		return failed(err)
+	}
+	opts := runner.Options{Jobs: o.jobs, Force: o.force, Progress: prog, Leases: leases,
+		Notice: func(m string) { fmt.Fprintln(stderr, "runexp: damaged artifact:", m) }}
+	if o.shard.n > 0 {
+		opts.NoClaim = runner.Shared // shards recompute what they share rather than wait
+	}
+	recs, err := runner.Run(ctx, plan, st, newExecutor(), opts)
 	if errors.Is(err, context.Canceled) {
 		return withStatus(exitInterrupted, fmt.Errorf("runexp: interrupted; %d artifacts are stored, rerun the same command to resume", len(recs)))
 	}
 	if err != nil {
 		return failed(err)
+	}
+	if o.shard.n > 0 {
+		// A shard holds part of the records: `runexp report DIR` once
+		// every shard is done.
+		if code := shardDone(stdout, stderr, f, dir, o.shard, recs, o.quiet); code != exitOK {
+			return withStatus(code, nil)
+		}
+		return nil
 	}
 	// The report shows the store's complete state: what a process sharing
 	// the store computed meanwhile replaces this one's failures.

@@ -45,6 +45,22 @@ func (l *Log) End(a *Artifact, r results.Run, took time.Duration) {
 	fmt.Fprintf(l.W, "[%d/%d] %s: %s (%.1fs)\n", l.n, l.total, a.Label, status, took.Seconds())
 }
 
+// elsewhere is implemented by a Progress that tells apart the artifacts
+// another writer of the store computed while this run waited (Run calls
+// it instead of End for them).
+type elsewhere interface {
+	Elsewhere(a *Artifact, r results.Run)
+}
+
+// Elsewhere writes the line of an artifact another writer computed.
+func (l *Log) Elsewhere(a *Artifact, r results.Run) {
+	l.n++
+	if r.Status != StatusOK {
+		l.failed++
+	}
+	fmt.Fprintf(l.W, "[%d/%d] %s: %s, stored by another writer\n", l.n, l.total, a.Label, r.Status)
+}
+
 func (l *Log) Finish() {
 	fmt.Fprintf(l.W, "done in %.1fs", time.Since(l.start).Seconds())
 	if l.failed > 0 {

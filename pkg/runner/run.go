@@ -61,7 +61,21 @@ type Options struct {
 	// Notice receives one line for each stored artifact that failed
 	// verification and was quarantined; nil discards them.
 	Notice func(msg string)
+	// Leases, when set, makes the run safe beside other writers of the same
+	// store (another process, another shard): an artifact is computed only
+	// under its claim, one claimed by a live writer is left for later and
+	// read back once that writer has stored it, and the store is read
+	// again just before each artifact starts.
+	Leases *store.Leases
+	// NoClaim marks artifacts computed without a claim even when Leases is
+	// set: shards recompute what they share (test sets) rather than wait
+	// for each other; the result is bit-identical, the write atomic.
+	NoClaim func(*Artifact) bool
 }
+
+// pollClaims is how often a run looks again at artifacts claimed by
+// another writer.
+var pollClaims = 200 * time.Millisecond
 
 // Progress receives the events of a run, from one goroutine at a time.
 type Progress interface {
@@ -187,6 +201,22 @@ func Run(ctx context.Context, p *Plan, st *store.Store, exec Executor, opts Opti
 	steps := make(chan stepEvent, 64)
 	running := 0
 	var firstErr error
+	leases := make([]*store.Lease, len(p.Artifacts))
+	release := func(a *Artifact) {
+		if l := leases[a.index]; l != nil {
+			l.Release()
+			leases[a.index] = nil
+		}
+	}
+	defer func() {
+		for _, l := range leases {
+			if l != nil {
+				l.Release()
+			}
+		}
+	}()
+	var waiting []*Artifact // claimed by another writer
+	var ticker *time.Ticker
 	for {
 		// Start what may start, in plan order.
 		slices.SortFunc(ready, func(x, y *Artifact) int { return x.index - y.index })
@@ -196,6 +226,25 @@ func Run(ctx context.Context, p *Plan, st *store.Store, exec Executor, opts Opti
 			if have[a.index] {
 				complete(a)
 				continue
+			}
+			if opts.Leases != nil {
+				wait, err := claim(st, opts, a, redo[a.index], recs, have, leases)
+				if err != nil {
+					return compact(recs, have), err
+				}
+				if have[a.index] { // stored by another writer meanwhile
+					if e, ok := prog.(elsewhere); ok {
+						e.Elsewhere(a, recs[a.index])
+					} else {
+						prog.End(a, recs[a.index], 0)
+					}
+					complete(a)
+					continue
+				}
+				if wait {
+					waiting = append(waiting, a)
+					continue
+				}
 			}
 			ins := make([]results.Run, len(a.Inputs))
 			failed := ""
@@ -226,10 +275,21 @@ func Run(ctx context.Context, p *Plan, st *store.Store, exec Executor, opts Opti
 				finished <- done{a, r, err, time.Since(start)}
 			}()
 		}
-		if running == 0 {
+		if running == 0 && (len(waiting) == 0 || ctx.Err() != nil) {
 			break
 		}
+		var poll <-chan time.Time
+		if len(waiting) > 0 {
+			if ticker == nil {
+				ticker = time.NewTicker(pollClaims)
+				defer ticker.Stop()
+			}
+			poll = ticker.C
+		}
 		select {
+		case <-poll:
+			ready, waiting = append(ready, waiting...), nil
+			continue
 		case ev := <-steps:
 			prog.Step(ev.a, ev.done, ev.total)
 			continue
@@ -240,6 +300,7 @@ func Run(ctx context.Context, p *Plan, st *store.Store, exec Executor, opts Opti
 			switch {
 			case d.err != nil && ctx.Err() != nil:
 				// Cancelled: not recorded, resumed next run.
+				release(a)
 				continue
 			case d.err != nil:
 				r = withPlan(results.Run{Status: StatusFailed, Error: d.err.Error()}, a)
@@ -258,6 +319,7 @@ func Run(ctx context.Context, p *Plan, st *store.Store, exec Executor, opts Opti
 				}
 				r = sealed
 			}
+			release(a)
 			recs[a.index], have[a.index] = r, true
 			prog.End(a, r, d.took)
 			complete(a)
@@ -268,6 +330,46 @@ func Run(ctx context.Context, p *Plan, st *store.Store, exec Executor, opts Opti
 	}
 	_ = firstErr // reported per record; the sweep goes on
 	return recs, nil
+}
+
+// claim prepares artifact a for computing beside other writers: if the
+// store now holds it (another writer finished it), its record goes into
+// recs; otherwise a takes its claim (leases[a.index]), or wait is true
+// when another live writer holds that claim.
+func claim(st *store.Store, opts Options, a *Artifact, redo bool, recs []results.Run, have []bool, leases []*store.Lease) (wait bool, err error) {
+	// Another writer's record counts if it verifies, and unless a is to
+	// be recomputed (downstream of a damaged artifact).
+	reuse := !opts.Force && !redo
+	if reuse {
+		r, ok, err := st.GetVerified(a.Key)
+		if err != nil && !errors.Is(err, store.ErrCorrupt) {
+			return false, err
+		}
+		if ok && err == nil {
+			recs[a.index], have[a.index] = withPlan(r, a), true
+			return false, nil
+		}
+	}
+	if opts.NoClaim != nil && opts.NoClaim(a) {
+		return false, nil
+	}
+	l, err := opts.Leases.Claim(a.Key)
+	if errors.Is(err, store.ErrClaimed) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if reuse {
+		// Stored between the look above and the claim: nothing to do.
+		if r, ok, err := st.GetVerified(a.Key); err == nil && ok {
+			l.Release()
+			recs[a.index], have[a.index] = withPlan(r, a), true
+			return false, nil
+		}
+	}
+	leases[a.index] = l
+	return false, nil
 }
 
 // compact keeps the records that exist (after an interruption).
