@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/flowbench/flowbench/pkg/results"
+	"github.com/flowbench/flowbench/pkg/store"
 )
 
 // clusterSpec is a small sweep with several lineages per seed (OT,
@@ -141,14 +145,30 @@ func TestShardsMatchSingleRun(t *testing.T) {
 		if err := os.CopyFS(bad, os.DirFS(srcs[0])); err != nil {
 			t.Fatal(err)
 		}
+		// A record with another sw2 value, resealed with its checksum: it
+		// verifies, and conflicts with the good one.
 		recs, _ := filepath.Glob(filepath.Join(bad, "store", "*.json"))
 		var edited bool
-		for _, r := range recs {
-			b, _ := os.ReadFile(r)
-			if bytes.Contains(b, []byte(`"name": "sw2"`)) {
-				b = regexp.MustCompile(`("name": "sw2",\s*"value": )([0-9])`).ReplaceAll(b, []byte("${1}9$2"))
-				os.WriteFile(r, b, 0o644)
-				edited = true
+		for _, path := range recs {
+			raw, _ := os.ReadFile(path)
+			var r results.Run
+			if json.Unmarshal(raw, &r) != nil {
+				continue
+			}
+			for i, m := range r.Metrics {
+				if m.Name == "sw2" && !edited {
+					r.Metrics[i].Value = m.Value * 1.5
+					edited = true
+				}
+			}
+			if edited {
+				sum, err := store.RecordSum(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.RecordSHA256 = sum
+				out, _ := json.MarshalIndent(r, "", "  ")
+				os.WriteFile(path, append(out, '\n'), 0o644)
 				break
 			}
 		}
@@ -174,7 +194,7 @@ func TestShardsMatchSingleRun(t *testing.T) {
 		b[len(b)-1] ^= 1
 		os.WriteFile(f, b, 0o644)
 		e.Reset()
-		if code := run(&o, &e, []string{"merge", merged, bad2}); code != exitFailed {
+		if code := run(&o, &e, []string{"merge", merged, bad2}); code != exitFailed || !strings.Contains(e.String(), "sha256") {
 			t.Fatalf("merge of a store with a flipped bit: exit %d, stderr:\n%s", code, e.String())
 		}
 		t.Logf("refused:\n%s", e.String())

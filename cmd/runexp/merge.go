@@ -5,10 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -19,7 +17,26 @@ import (
 	"github.com/flowbench/flowbench/pkg/store"
 )
 
-func init() { subcommands["merge"] = runMerge }
+func init() {
+	register(&Command{
+		UsageLine: "runexp merge DST SRC...",
+		Short:     "merge results directories written apart (verified, conflicts refused) into DST",
+		Long: `Merge copies into DST the artifacts of the results directories SRC... that
+shards wrote without a shared file system. Every artifact is verified
+first (its record's own checksum, every file's sha256); an artifact
+present in two places with different contents (its record apart from
+*_seconds wall times, or its files' bytes) is a conflict, and then
+nothing is copied. The SRC directories must hold the same spec.yaml,
+which DST receives (with provenance.json and published.csv). Then
+"runexp report DST" writes the report of the whole sweep.
+
+Examples:
+
+	runexp merge results/sweep shard0/sweep shard1/sweep shard2/sweep
+	runexp report results/sweep`,
+		Main: runMerge,
+	})
+}
 
 // mergeItem is one artifact to copy into the destination.
 type mergeItem struct {
@@ -79,7 +96,7 @@ func runMerge(stdout, stderr io.Writer, args []string) int {
 			return exitFailed
 		}
 		have(dir)
-		keys, err := recordKeys(src)
+		keys, err := src.Keys()
 		if err != nil {
 			fmt.Fprintln(stderr, "runexp: merge:", err)
 			return exitFailed
@@ -167,28 +184,11 @@ func runMerge(stdout, stderr io.Writer, args []string) int {
 	return exitOK
 }
 
-// recordKeys lists the keys of the records (<key>.json) of a store, sorted.
-func recordKeys(s *store.Store) ([]string, error) {
-	ents, err := os.ReadDir(filepath.Join(s.Root(), store.Dir))
-	if err != nil {
-		return nil, err
-	}
-	var keys []string
-	for _, e := range ents {
-		n := e.Name()
-		if !e.Type().IsRegular() || strings.HasPrefix(n, ".") || !strings.HasSuffix(n, ".json") {
-			continue
-		}
-		keys = append(keys, strings.TrimSuffix(n, ".json"))
-	}
-	return keys, nil
-}
-
 func countRecords(dirs []string) int {
 	n := 0
 	for _, d := range dirs {
 		if s, err := store.OpenExisting(d); err == nil {
-			if ks, err := recordKeys(s); err == nil {
+			if ks, err := s.Keys(); err == nil {
 				n += len(ks)
 			}
 		}
@@ -196,34 +196,25 @@ func countRecords(dirs []string) int {
 	return n
 }
 
-// readItem reads and verifies the record of key and its files.
+// readItem reads the record of key and its files, verified as a run
+// verifies them before use (pkg/store: the record's own checksum, each
+// file's sha256).
 func readItem(s *store.Store, key string) (*mergeItem, error) {
 	raw, err := s.ReadFile(key + ".json")
 	if err != nil {
 		return nil, err
 	}
-	r, ok, err := s.Get(key) // checks the record names its own key
+	r, ok, err := s.GetVerified(key)
 	if err != nil || !ok {
-		return nil, fmt.Errorf("%s: unreadable record: %v", s.Path(key+".json"), err)
+		return nil, fmt.Errorf("%s: %v", s.Root(), err)
 	}
 	it := &mergeItem{src: s, rec: r, raw: raw, sums: map[string]string{}}
 	for _, f := range r.Files {
-		name, ok := strings.CutPrefix(f.Path, store.Dir+"/")
-		if !ok || strings.ContainsAny(name, "/\\") || name == "" || name[0] == '.' {
-			return nil, fmt.Errorf("%s: file %q is not in the store", s.Path(key+".json"), f.Path)
-		}
-		b, err := s.ReadFile(name)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: its %s file %s is missing", s.Path(key+".json"), f.Role, name)
-		}
+		b, err := s.ReadVerified(key, f)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %v", s.Root(), err)
 		}
-		sum := hexSum(b)
-		if want := recordedSum(f); want != "" && want != sum {
-			return nil, fmt.Errorf("%s: file %s does not match the checksum in its record", s.Path(key+".json"), name)
-		}
-		it.sums[name] = sum
+		it.sums[filepath.Base(f.Path)] = hexSum(b)
 	}
 	it.ident = identity(r, it.sums)
 	return it, nil
@@ -239,6 +230,10 @@ func identity(r results.Run, sums map[string]string) string {
 		}
 	}
 	r.Metrics = ms
+	r.Files = slices.Clone(r.Files)
+	for i := range r.Files {
+		r.Files[i].SHA256 = "" // the bytes' sums are compared instead
+	}
 	b, _ := json.Marshal(struct {
 		Kind, Key, Parent, Status, Error string
 		Params                           []results.Param
@@ -248,15 +243,6 @@ func identity(r results.Run, sums map[string]string) string {
 		Files                            map[string]string
 	}{r.Kind, r.Key, r.Parent, r.Status, r.Error, r.Params, r.Metrics, r.Curve, r.Warnings, sums})
 	return string(b)
-}
-
-// recordedSum is the checksum a record carries for a file ("" when none).
-func recordedSum(f results.File) string {
-	var m map[string]any
-	b, _ := json.Marshal(f)
-	json.Unmarshal(b, &m)
-	s, _ := m["sha256"].(string)
-	return s
 }
 
 func hexSum(b []byte) string {

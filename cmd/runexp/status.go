@@ -13,7 +13,24 @@ import (
 	"github.com/flowbench/flowbench/pkg/store"
 )
 
-func init() { subcommands["status"] = runStatus }
+func init() {
+	register(&Command{
+		UsageLine: "runexp status [-lease-ttl D] DIR",
+		Short:     "what a (shared, possibly running) results directory holds: done, claimed, failed, missing per kind",
+		Long: `Status counts the artifacts the spec of DIR (DIR/spec.yaml) plans, per kind:
+done (stored), claimed (a live writer holds the claim, e.g. a running
+shard), failed (stored as failed: a diverged training) and missing (not
+stored, not claimed; stale claims count here). It lists who holds the
+claims (host:pid:start, and the Slurm job and array task or Kubernetes
+index). It changes nothing.
+
+Examples:
+
+	runexp status results/quickstart
+	watch -n 10 runexp status /shared/results/sweep`,
+		Main: runStatus,
+	})
+}
 
 // runStatus is `runexp status DIR`: what a (possibly shared, possibly
 // still running) results directory holds, per kind of artifact: done,
