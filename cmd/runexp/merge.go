@@ -235,13 +235,15 @@ func identity(r results.Run, sums map[string]string) string {
 		r.Files[i].SHA256 = "" // the bytes' sums are compared instead
 	}
 	b, _ := json.Marshal(struct {
-		Kind, Key, Parent, Status, Error string
-		Params                           []results.Param
-		Metrics                          []results.Metric
-		Curve                            any
-		Warnings                         []string
-		Files                            map[string]string
-	}{r.Kind, r.Key, r.Parent, r.Status, r.Error, r.Params, r.Metrics, r.Curve, r.Warnings, sums})
+		Kind               results.Kind
+		Status             results.Status
+		Key, Parent, Error string
+		Params             []results.Param
+		Metrics            []results.Metric
+		Curve              any
+		Warnings           []string
+		Files              map[string]string
+	}{r.Kind, r.Status, r.Key, r.Parent, r.Error, r.Params, r.Metrics, r.Curve, r.Warnings, sums})
 	return string(b)
 }
 

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/flowbench/flowbench/pkg/experiment"
+	"github.com/flowbench/flowbench/pkg/results"
 	"github.com/flowbench/flowbench/pkg/runner"
 	"github.com/flowbench/flowbench/pkg/store"
 )
@@ -69,7 +71,8 @@ func runStatus(stdout, stderr io.Writer, args []string) int {
 	}
 	plan := runner.NewPlan(f, reg)
 	type counts struct{ total, done, claimed, failed, missing int }
-	per := map[string]*counts{}
+	per := map[results.Kind]*counts{}
+	var kinds []results.Kind // plan order, for kinds the list below does not know
 	var all counts
 	holders := map[string]int{}
 	stale := 0
@@ -78,6 +81,7 @@ func runStatus(stdout, stderr io.Writer, args []string) int {
 		if c == nil {
 			c = &counts{}
 			per[a.Kind] = c
+			kinds = append(kinds, a.Kind)
 		}
 		c.total++
 		all.total++
@@ -115,9 +119,15 @@ func runStatus(stdout, stderr io.Writer, args []string) int {
 	row := func(k string, c counts) {
 		fmt.Fprintf(stdout, "%-10s %6d %6d %8d %7d %8d\n", k, c.total, c.done, c.claimed, c.failed, c.missing)
 	}
-	for _, k := range []string{runner.KindTestSet, runner.KindTransport, runner.KindTrain, runner.KindPairs, runner.KindEval, runner.KindModelEval} {
+	order := []results.Kind{runner.KindTestSet, runner.KindTransport, runner.KindTrain, runner.KindPairs, runner.KindEval, runner.KindModelEval}
+	for _, k := range kinds {
+		if !slices.Contains(order, k) {
+			order = append(order, k)
+		}
+	}
+	for _, k := range order {
 		if c := per[k]; c != nil {
-			row(k, *c)
+			row(string(k), *c)
 		}
 	}
 	row("all", all)
