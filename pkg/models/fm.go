@@ -44,9 +44,9 @@ func (m *MLP) FMLossGrad(xt, t, u []float64) float64 {
 	m.repeatBiases(m.Params[m.layers[0].b : m.layers[0].b+m.layers[0].out])
 	m.part = scratch.Grow(m.part, nblk*np)
 	m.lossPart = scratch.Grow(m.lossPart, nblk)
-	m.cx, m.cts, m.cu, m.cn = xt, t, u, n
+	m.call = blockCall{x: xt, ts: t, u: u, n: n}
 	m.forBlocks(nblk, m.fmTask)
-	m.cx, m.cts, m.cu = nil, nil, nil
+	m.call = blockCall{}
 	loss := 0.0
 	for b := 0; b < nblk; b++ {
 		loss += m.lossPart[b]
@@ -76,7 +76,7 @@ func (m *MLP) reserveFM(s *blockScratch) {
 // sum of squared residuals into lossPart[blk] and its gradient contribution
 // into part[blk] (overwritten).
 func (m *MLP) fmBlock(w, blk int) {
-	d, n, L := m.Cfg.Dim, m.cn, len(m.layers)
+	d, n, L := m.Cfg.Dim, m.call.n, len(m.layers)
 	r0 := blk * fmRows
 	r1 := min(n, r0+fmRows)
 	nb := r1 - r0
@@ -84,10 +84,10 @@ func (m *MLP) fmBlock(w, blk int) {
 	m.reserveFM(s)
 	np := len(m.Params)
 	grad := m.part[blk*np : (blk+1)*np]
-	u := m.cu[r0*d : r1*d]
+	u := m.call.u[r0*d : r1*d]
 
 	// Forward, keeping h_l and σ'(z_l).
-	in := m.fillInput(&s.in, m.cx[r0*d:r1*d], m.cts[r0:r1], nb)
+	in := m.fillInput(&s.in, m.call.x[r0*d:r1*d], m.call.ts[r0:r1], nb)
 	cur := in
 	vout := s.vout[:nb*d]
 	rep := m.brep

@@ -40,30 +40,35 @@ type MLP struct {
 	layers []layer
 	omega  []float64 // time-feature frequencies (Config.Omegas)
 
-	// Hutchinson mode (nil rng: exact divergence).
-	hrng   *rand.Rand
-	hkind  ProbeKind
-	hcount int
-
 	ws workspace
 
-	// Row-block parallelism (par.go): per-worker scratch, the pool, and the
-	// current call's arguments, which the block tasks read.
-	workers  int
-	pool     *pool
-	cleanup  runtime.Cleanup
-	wsw      []blockScratch
-	velTask  func(w, blk int)
-	fmTask   func(w, blk int)
-	cx, cdst []float64 // x (or x_t) and dst of the current call
-	cts, cu  []float64 // per-row times and targets of the current FMLossGrad
-	cn       int       // rows of the current call
+	// Row-block parallelism (par.go): per-worker scratch, the pool and the
+	// block tasks.
+	workers int
+	pool    *pool
+	cleanup runtime.Cleanup
+	wsw     []blockScratch
+	velTask func(w, blk int)
+	fmTask  func(w, blk int)
+	// call is the Velocity or FMLossGrad call in progress, which the block
+	// tasks read (handing it to them as a closure would allocate per
+	// call); it is cleared when the call returns, so no argument outlives
+	// its call.
+	call blockCall
+
 	bt       []float64 // first-layer bias with the time features folded in
 	brep     []float64 // each hidden layer's bias repeated repRows times (repeatBiases)
 	part     []float64 // per-block gradients, block-major
 	wT       []float64 // transposed weights (FMLossGrad), laid out like Params
 	lossPart []float64 // per-block sums of squared residuals
 	mw       int       // widest hidden layer
+}
+
+// blockCall is the arguments of the row-block call in progress.
+type blockCall struct {
+	x, dst []float64 // x (or x_t) and dst
+	ts, u  []float64 // per-row times and targets (FMLossGrad)
+	n      int       // rows
 }
 
 // blockScratch is one worker's scratch for a block of rows.
@@ -77,10 +82,9 @@ type blockScratch struct {
 
 // workspace holds VelocityDiv's scratch, grown on demand.
 type workspace struct {
-	a, b   []float64 // stacked ping-pong activations
-	d1     []float64 // σ' of the primal rows
-	out    []float64 // stacked outputs
-	probes []float64 // P × n × d Hutchinson probes
+	a, b []float64 // stacked ping-pong activations
+	d1   []float64 // σ' of the primal rows
+	out  []float64 // stacked outputs
 }
 
 // NewMLP validates cfg and returns an MLP initialised like PyTorch's Linear
@@ -133,9 +137,7 @@ func (m *MLP) Dim() int { return m.Cfg.Dim }
 func (m *MLP) ZeroGrad() { clear(m.Grad) }
 
 // Clone returns an MLP with copies of Params and Grad, its own scratch
-// buffers and, when m has more than one worker, its own pool of as many. The
-// clone computes exact divergences until SetHutchinson gives it its own
-// random stream.
+// buffers and, when m has more than one worker, its own pool of as many.
 func (m *MLP) Clone() *MLP {
 	c := newShell(m.Cfg)
 	copy(c.Params, m.Params)
@@ -146,17 +148,25 @@ func (m *MLP) Clone() *MLP {
 	return c
 }
 
-// SetHutchinson makes VelocityDiv estimate the divergence with probes
-// Hutchinson probes of the given kind per point, drawn from rng.
-func (m *MLP) SetHutchinson(rng *rand.Rand, kind ProbeKind, probes int) {
-	if rng == nil || probes < 1 || (kind != Rademacher && kind != Gaussian) {
-		panic(fmt.Sprintf("models: SetHutchinson(rng=%v, kind=%d, probes=%d)", rng != nil, kind, probes))
+// DrawProbes fills probes with Hutchinson probe entries of the given kind
+// drawn from rng, in order (Gaussian: one NormFloat64 each; Rademacher: ±1
+// from one Uint64 each). For VelocityDivProbes with P probes per point of
+// an n×d batch, len(probes) = P·n·d. It panics if kind is not Rademacher or
+// Gaussian.
+func DrawProbes(rng *rand.Rand, kind ProbeKind, probes []float64) {
+	if kind != Rademacher && kind != Gaussian {
+		panic(fmt.Sprintf("models: DrawProbes with probe kind %d", kind))
 	}
-	m.hrng, m.hkind, m.hcount = rng, kind, probes
+	for i := range probes {
+		if kind == Gaussian {
+			probes[i] = rng.NormFloat64()
+		} else if rng.Uint64()&1 == 0 {
+			probes[i] = 1
+		} else {
+			probes[i] = -1
+		}
+	}
 }
-
-// SetExact makes VelocityDiv compute the exact divergence (the default).
-func (m *MLP) SetExact() { m.hrng, m.hcount = nil, 0 }
 
 func (m *MLP) maxWidth() int { return m.mw }
 
@@ -244,9 +254,9 @@ func (m *MLP) Velocity(dst, x []float64, t float64) {
 	}
 	m.timeBias(t)
 	m.repeatBiases(m.bt)
-	m.cx, m.cdst, m.cn = x, dst, n
+	m.call = blockCall{x: x, dst: dst, n: n}
 	m.forBlocks(numBlocks(n, velRows), m.velTask)
-	m.cx, m.cdst = nil, nil
+	m.call = blockCall{}
 }
 
 // repRows is how many rows one ApplyBias call of Velocity and FMLossGrad
@@ -302,11 +312,11 @@ func (m *MLP) reserveVel(s *blockScratch) {
 func (m *MLP) velBlock(w, blk int) {
 	d := m.Cfg.Dim
 	r0 := blk * velRows
-	r1 := min(m.cn, r0+velRows)
+	r1 := min(m.call.n, r0+velRows)
 	nb := r1 - r0
 	s := &m.wsw[w]
 	m.reserveVel(s)
-	x, dst := m.cx[r0*d:r1*d], m.cdst[r0*d:r1*d]
+	x, dst := m.call.x[r0*d:r1*d], m.call.dst[r0*d:r1*d]
 	c0 := m.layers[0].out
 	z := s.a[:nb*c0]
 	m.firstLayer(z, x, nb)
@@ -330,10 +340,19 @@ func (m *MLP) velBlock(w, blk int) {
 	}
 }
 
-// VelocityDiv writes v_t(x) into dst (n×d) and the divergence tr(∂v_t/∂x)
-// per point into div (n): exact (d tangents) by default, Hutchinson's
-// estimate after SetHutchinson.
+// VelocityDiv writes v_t(x) into dst (n×d) and the exact divergence
+// tr(∂v_t/∂x) per point into div (n), from d forward-mode tangents. It is
+// VelocityDivProbes with no probes.
 func (m *MLP) VelocityDiv(dst, div, x []float64, t float64) {
+	m.VelocityDivProbes(dst, div, x, t, nil)
+}
+
+// VelocityDivProbes writes v_t(x) into dst (n×d) and the divergence per
+// point into div (n): exact when probes is empty, otherwise Hutchinson's
+// estimate (1/P) Σ_p ε_pᵀ (∂v_t/∂x) ε_p with the P = len(probes)/(n·d)
+// probe vectors of probes (probe p of point r at [(p·n + r)·d, …); see
+// DrawProbes). It panics if the lengths do not match.
+func (m *MLP) VelocityDivProbes(dst, div, x []float64, t float64, probes []float64) {
 	n := m.checkBatch(dst, x)
 	if len(div) != n {
 		panic(fmt.Sprintf("models: div of length %d for %d points", len(div), n))
@@ -343,18 +362,11 @@ func (m *MLP) VelocityDiv(dst, div, x []float64, t float64) {
 	}
 	d := m.Cfg.Dim
 	k := d
-	if m.hrng != nil {
-		k = m.hcount
-		m.ws.probes = scratch.Grow(m.ws.probes, k*n*d)
-		for i := range m.ws.probes {
-			if m.hkind == Gaussian {
-				m.ws.probes[i] = m.hrng.NormFloat64()
-			} else if m.hrng.Uint64()&1 == 0 {
-				m.ws.probes[i] = 1
-			} else {
-				m.ws.probes[i] = -1
-			}
+	if len(probes) > 0 {
+		if len(probes)%(n*d) != 0 {
+			panic(fmt.Sprintf("models: %d probe values for %d points of dimension %d", len(probes), n, d))
 		}
+		k = len(probes) / (n * d)
 	}
 	rows := (k + 1) * n
 	mw := m.maxWidth()
@@ -373,7 +385,7 @@ func (m *MLP) VelocityDiv(dst, div, x []float64, t float64) {
 	m.firstLayer(h[:n*c], x, n)
 	d1 := m.ws.d1[:n*c]
 	m.act.ApplyBias(h[:n*c], d1, h[:n*c], m.bt)
-	if m.hrng == nil {
+	if len(probes) == 0 {
 		for i := 0; i < d; i++ {
 			wi := w[i*c : (i+1)*c]
 			blk := h[(i+1)*n*c : (i+2)*n*c]
@@ -388,7 +400,7 @@ func (m *MLP) VelocityDiv(dst, div, x []float64, t float64) {
 		for p := 0; p < k; p++ {
 			blk := h[(p+1)*n*c : (p+2)*n*c]
 			// ε_p·W_1[:d, :] then scaled by σ'(z_1).
-			linalg.Gemm(false, false, n, c, d, m.ws.probes[p*n*d:(p+1)*n*d], d, w, c, 0, blk, c)
+			linalg.Gemm(false, false, n, c, d, probes[p*n*d:(p+1)*n*d], d, w, c, 0, blk, c)
 			for j := range blk {
 				blk[j] *= d1[j]
 			}
@@ -404,7 +416,7 @@ func (m *MLP) VelocityDiv(dst, div, x []float64, t float64) {
 			linalg.Gemm(false, false, rows, c, l.in, cur, l.in, w, c, 0, out, c)
 			copy(dst, out[:n*c])
 			addBias(dst, b, n)
-			m.traceOut(div, out, n, k)
+			m.traceOut(div, out, probes, n, k)
 			return
 		}
 		z := nxt[:rows*c]
@@ -422,9 +434,9 @@ func (m *MLP) VelocityDiv(dst, div, x []float64, t float64) {
 }
 
 // traceOut turns the stacked output tangents into the divergence.
-func (m *MLP) traceOut(div, out []float64, n, k int) {
+func (m *MLP) traceOut(div, out, probes []float64, n, k int) {
 	d := m.Cfg.Dim
-	if m.hrng == nil {
+	if len(probes) == 0 {
 		for r := 0; r < n; r++ {
 			s := 0.0
 			for i := 0; i < d; i++ {
@@ -436,7 +448,7 @@ func (m *MLP) traceOut(div, out []float64, n, k int) {
 	}
 	clear(div)
 	for p := 0; p < k; p++ {
-		e := m.ws.probes[p*n*d : (p+1)*n*d]
+		e := probes[p*n*d : (p+1)*n*d]
 		jv := out[(p+1)*n*d : (p+2)*n*d]
 		for r := 0; r < n; r++ {
 			s := 0.0

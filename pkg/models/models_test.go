@@ -207,8 +207,9 @@ func TestHutchinson(t *testing.T) {
 	x := []float64{-1, 0.3, 2}
 	v, exact, est := make([]float64, 3), make([]float64, 3), make([]float64, 3)
 	m.VelocityDiv(v, exact, x, 0.5)
-	m.SetHutchinson(rand.New(rand.NewPCG(5, 5)), Rademacher, 3)
-	m.VelocityDiv(v, est, x, 0.5)
+	pr := make([]float64, 3*len(x))
+	DrawProbes(rand.New(rand.NewPCG(5, 5)), Rademacher, pr)
+	m.VelocityDivProbes(v, est, x, 0.5, pr)
 	for i := range est {
 		if !near(est[i], exact[i], 1e-12) { // same sums, rounding only
 			t.Errorf("Rademacher d=1 row %d: %g, exact %g", i, est[i], exact[i])
@@ -219,7 +220,8 @@ func TestHutchinson(t *testing.T) {
 	v2, ex2 := make([]float64, 4), make([]float64, 2)
 	m2.VelocityDiv(v2, ex2, x2, 0.3)
 	const probes = 4000
-	m2.SetHutchinson(rand.New(rand.NewPCG(7, 7)), Gaussian, probes)
+	rng := rand.New(rand.NewPCG(7, 7))
+	pr2 := make([]float64, probes*len(x2))
 	// With 4000 probes the estimate's standard error is sd(εᵀJε)/sqrt(4000);
 	// measure the spread from 20 independent repeats and allow 5 standard
 	// errors of their mean.
@@ -227,7 +229,8 @@ func TestHutchinson(t *testing.T) {
 	const reps = 20
 	e := make([]float64, 2)
 	for k := 0; k < reps; k++ {
-		m2.VelocityDiv(v2, e, x2, 0.3)
+		DrawProbes(rng, Gaussian, pr2)
+		m2.VelocityDivProbes(v2, e, x2, 0.3, pr2)
 		for i := range e {
 			sum[i] += e[i]
 			sumsq[i] += e[i] * e[i]
@@ -335,6 +338,7 @@ func TestAllocs(t *testing.T) {
 		tt[i] = rng.Float64()
 	}
 	v, div := make([]float64, n*2), make([]float64, n)
+	probes := make([]float64, 2*n*2)
 	tp := &ad.Tape{}
 	cases := []struct {
 		name string
@@ -349,12 +353,9 @@ func TestAllocs(t *testing.T) {
 			v, div := m.BuildDiv(tp, tp.Const(x, n, 2), tp.Const(tt, n, 1), nil)
 			tp.Backward(tp.Add(tp.Sum(tp.Square(div)), tp.Mean(tp.Sin(v))))
 		}},
-		{"Hutchinson", func() { m.VelocityDiv(v, div, x, 0.4) }},
+		{"Hutchinson", func() { DrawProbes(rng, Rademacher, probes); m.VelocityDivProbes(v, div, x, 0.4, probes) }},
 	}
 	for _, c := range cases {
-		if c.name == "Hutchinson" {
-			m.SetHutchinson(rng, Rademacher, 2)
-		}
 		c.f()
 		c.f()
 		if a := testing.AllocsPerRun(5, c.f); a != 0 {

@@ -570,7 +570,6 @@ func modelEval(j *Job) (results.Run, error) {
 		if err != nil {
 			return results.Run{}, err
 		}
-		m.SetExact()
 		t1 := c.NLLT1
 		res, err := metrics.NLLSpan(s, m, test[:c.NLL.N*d], d, 0, t1)
 		if t1 < 1 {
