@@ -56,9 +56,10 @@
 //
 // # Running it
 //
-// Train (or TrainContext) takes the CNF settings Config and pkg/train's
-// train.Config for the optimisation (steps, batch, optimiser, schedule,
-// clipping, EMA, fixed training set, progress and stop hooks), so a runner drives
+// Train takes a context (cancellation between steps), the CNF settings
+// Config and pkg/train's train.Config for the optimisation (steps, batch,
+// optimiser, schedule, clipping, EMA, fixed training set, progress hook),
+// so a runner drives
 // train.FM and cnf.Train the same way; its Result embeds train.Result
 // (Params, EMA, Opt, Curve, NFE, Warnings, Checkpoint) and adds per-step
 // NLL, regulariser, NFE and wall-time curves, the final train NLL and the

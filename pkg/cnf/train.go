@@ -58,15 +58,9 @@ type Result struct {
 // same seed gives bit-identical parameters. A diverged step (NaN or Inf) or
 // a failed adaptive solve returns the partial Result with an error naming
 // the step (1-based, "cnf: step k of N: …"); the error wraps ErrDiverged for
-// a non-finite loss or gradient.
-func Train(m *models.MLP, target datasets.Dataset, cfg Config, tcfg train.Config, rng *rand.Rand) (*Result, error) {
-	return TrainContext(context.Background(), m, target, cfg, tcfg, rng)
-}
-
-// TrainContext is Train that stops between steps when ctx is done (or
-// tcfg.Stop returns an error), returning the partial Result and an error
-// wrapping ctx.Err() (or Stop's error).
-func TrainContext(ctx context.Context, m *models.MLP, target datasets.Dataset, cfg Config, tcfg train.Config, rng *rand.Rand) (*Result, error) {
+// a non-finite loss or gradient. When ctx is done the run stops before the
+// next step, returning the partial Result and an error wrapping ctx.Err().
+func Train(ctx context.Context, m *models.MLP, target datasets.Dataset, cfg Config, tcfg train.Config, rng *rand.Rand) (*Result, error) {
 	if m == nil || target == nil || rng == nil {
 		panic("cnf: Train with a nil model, data set or rng")
 	}
@@ -116,15 +110,7 @@ func TrainContext(ctx context.Context, m *models.MLP, target datasets.Dataset, c
 	if !tr.exact {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("Hutchinson divergence (%d %s probe(s) per point): per-step and final NLL values are unbiased stochastic estimates", cfg.Probes, cfg.ProbeKind))
 	}
-	// The Stop hook: ctx first, then tcfg's own.
-	lcfg := tcfg
-	lcfg.Stop = func() error {
-		if err := ctx.Err(); err != nil || tcfg.Stop == nil {
-			return err
-		}
-		return tcfg.Stop()
-	}
-	l := train.NewLoop(lcfg, tr.st, &res.Result)
+	l := train.NewLoop(ctx, tcfg, tr.st, &res.Result)
 	maxNFE := 0
 	batch := make([]float64, B*d)
 	for range T {

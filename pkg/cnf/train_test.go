@@ -56,7 +56,7 @@ func TestTrainGaussian(t *testing.T) {
 			tcfg := DefaultTraining()
 			tcfg.Steps, tcfg.Batch, tcfg.Optim.LR = 300, 128, 1e-2
 			tcfg.Schedule = optim.Cosine{LR: 1e-2, K: 300}
-			res, err := Train(m, target, cfg, tcfg, rand.New(rand.NewPCG(1, 2)))
+			res, err := Train(context.Background(), m, target, cfg, tcfg, rand.New(rand.NewPCG(1, 2)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +124,7 @@ func TestTrainResult(t *testing.T) {
 			t.Errorf("progress call %d reports step %d of %d, lr %v", calls, p.Step, p.Steps, p.LR)
 		}
 	}
-	res, err := Train(m, datasets.Normal{D: 2}, cfg, tcfg, rand.New(rand.NewPCG(1, 2)))
+	res, err := Train(context.Background(), m, datasets.Normal{D: 2}, cfg, tcfg, rand.New(rand.NewPCG(1, 2)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestDeterminism(t *testing.T) {
 				tcfg := DefaultTraining()
 				tcfg.Steps, tcfg.Batch = 10, 32
 				mod(&cfg, &tcfg)
-				res, err := Train(m, datasets.Normal{D: 2}, cfg, tcfg, rand.New(rand.NewPCG(seed, 1)))
+				res, err := Train(context.Background(), m, datasets.Normal{D: 2}, cfg, tcfg, rand.New(rand.NewPCG(seed, 1)))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -248,7 +248,7 @@ func TestDivergenceNamesStep(t *testing.T) {
 		tcfg := DefaultTraining()
 		tcfg.Steps, tcfg.Batch = 10, 8
 		// Draws 0, 1, 2 are clean, draw 3 (step 4, 1-based) has a NaN.
-		res, err := Train(m, &nanAfter{Normal: datasets.Normal{D: 2}, k: 3}, cfg, tcfg, rand.New(rand.NewPCG(1, 2)))
+		res, err := Train(context.Background(), m, &nanAfter{Normal: datasets.Normal{D: 2}, k: 3}, cfg, tcfg, rand.New(rand.NewPCG(1, 2)))
 		t.Logf("%s: %v", grad, err)
 		if !errors.Is(err, ErrDiverged) || !strings.Contains(err.Error(), "cnf: step 4 of 10") {
 			t.Fatalf("%s: error %v, want ErrDiverged at step 4 of 10", grad, err)
@@ -277,30 +277,9 @@ func TestTrainCancelled(t *testing.T) {
 			cancel()
 		}
 	}
-	res, err := TrainContext(ctx, m, datasets.Normal{D: 2}, cfg, tcfg, rand.New(rand.NewPCG(1, 2)))
+	res, err := Train(ctx, m, datasets.Normal{D: 2}, cfg, tcfg, rand.New(rand.NewPCG(1, 2)))
 	if !errors.Is(err, context.Canceled) || res.Steps != 2 || !strings.Contains(err.Error(), "before step 3 of 10") {
 		t.Fatalf("err %v, steps %d; want context.Canceled before step 3", err, res.Steps)
-	}
-}
-
-// TestTrainStopHook: tcfg.Stop (pkg/train's hook) also stops Train, here
-// on its 3rd call, i.e. before step 3.
-func TestTrainStopHook(t *testing.T) {
-	m := newModel(t, tiny("tanh"), 3)
-	cfg := Default()
-	cfg.Steps = 2
-	tcfg := DefaultTraining()
-	tcfg.Steps, tcfg.Batch = 10, 8
-	calls, stop := 0, errors.New("stop requested")
-	tcfg.Stop = func() error {
-		if calls++; calls == 3 {
-			return stop
-		}
-		return nil
-	}
-	res, err := Train(m, datasets.Normal{D: 2}, cfg, tcfg, rand.New(rand.NewPCG(1, 2)))
-	if !errors.Is(err, stop) || res.Steps != 2 || !strings.Contains(err.Error(), "cnf: stopped before step 3 of 10") {
-		t.Fatalf("err %v, steps %d; want the Stop error before step 3", err, res.Steps)
 	}
 }
 
@@ -379,7 +358,7 @@ func TestSELUWarning(t *testing.T) {
 		cfg.Steps = 1
 		tcfg := DefaultTraining()
 		tcfg.Steps, tcfg.Batch = 1, 4
-		res, err := Train(newModel(t, tiny(act), 1), datasets.Normal{D: 2}, cfg, tcfg, rand.New(rand.NewPCG(1, 2)))
+		res, err := Train(context.Background(), newModel(t, tiny(act), 1), datasets.Normal{D: 2}, cfg, tcfg, rand.New(rand.NewPCG(1, 2)))
 		if err != nil {
 			t.Fatal(err)
 		}

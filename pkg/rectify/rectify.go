@@ -1,6 +1,7 @@
 package rectify
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -36,11 +37,11 @@ func useEMA(m *models.MLP, r *train.Result) {
 // x0 from source, x1 from target, paired by coupling (nil: independent). It
 // is train.FM with paths.Rectified. When cfg keeps an EMA, m ends holding the
 // average θ̄ (Result.Params still holds the last iterate θ).
-func TrainFirst(m *models.MLP, source, target datasets.Dataset, coupling couplings.Coupling, cfg train.Config, rng *rand.Rand) (*train.Result, error) {
+func TrainFirst(ctx context.Context, m *models.MLP, source, target datasets.Dataset, coupling couplings.Coupling, cfg train.Config, rng *rand.Rand) (*train.Result, error) {
 	if coupling == nil {
 		coupling = couplings.Independent{}
 	}
-	r, err := train.FM(m, paths.Rectified{}, source, target, coupling, cfg, rng)
+	r, err := train.FM(ctx, m, paths.Rectified{}, source, target, coupling, cfg, rng)
 	if err == nil {
 		useEMA(m, r)
 	}
@@ -83,13 +84,24 @@ func GeneratePairs(f flow.Field, source datasets.Dataset, n int, s solvers.Solve
 	return x0, x1, res.Stats, nil
 }
 
-// stageModel returns the model a stage starts from: a copy of prev (warm
-// start) or a fresh initialisation of arch drawn from initRNG.
-func stageModel(arch models.Config, prev *models.MLP, warmStart bool, initRNG *rand.Rand) (*models.MLP, error) {
-	if warmStart {
-		if prev == nil {
-			panic("rectify: warm start without a previous model")
-		}
+// StageConfig is what a reflow or distillation stage trains on: the
+// model architecture, the N pairs (X0_i, X1_i) (N×d each, usually from
+// GeneratePairs), the model to start from and the training settings.
+type StageConfig struct {
+	Arch models.Config
+	// Warm, when non-nil, is the model the stage starts from (warm start;
+	// of architecture Arch); nil starts from a fresh initialisation.
+	Warm   *models.MLP
+	X0, X1 []float64
+	N      int
+	Train  train.Config
+}
+
+// stageModel returns the model a stage starts from: a copy of warm (warm
+// start) or a fresh initialisation of arch drawn from initRNG. The fresh
+// initialisation is drawn in both cases.
+func stageModel(arch models.Config, warm *models.MLP, initRNG *rand.Rand) (*models.MLP, error) {
+	if warm != nil {
 		if err := arch.Validate(); err != nil {
 			return nil, err
 		}
@@ -97,31 +109,31 @@ func stageModel(arch models.Config, prev *models.MLP, warmStart bool, initRNG *r
 		if err != nil {
 			return nil, err
 		}
-		if len(fresh.Params) != len(prev.Params) || fresh.Dim() != prev.Dim() {
+		if len(fresh.Params) != len(warm.Params) || fresh.Dim() != warm.Dim() {
 			return nil, fmt.Errorf("rectify: warm start from a model of %d parameters in dimension %d, the architecture has %d in dimension %d",
-				len(prev.Params), prev.Dim(), len(fresh.Params), fresh.Dim())
+				len(warm.Params), warm.Dim(), len(fresh.Params), fresh.Dim())
 		}
-		copy(fresh.Params, prev.Params)
+		copy(fresh.Params, warm.Params)
 		return fresh, nil
 	}
 	return models.NewMLP(arch, initRNG)
 }
 
-// Reflow trains the next rectified flow on the pairs (x0_i, x1_i), i < n (n×d
-// each, usually from GeneratePairs): a model of architecture arch, started
-// from prev's parameters when warmStart (prev must then be non-nil and of the
-// same architecture) and otherwise freshly initialised, trained by
-// train.TrainPairs (rectified path, target x1 − x0). The first two draws of
+// Reflow trains the next rectified flow on the pairs of sc: a model of
+// architecture sc.Arch, started from sc.Warm's parameters when it is
+// non-nil and otherwise freshly initialised, trained by train.TrainPairs
+// (rectified path, target x1 − x0) with sc.Train. The first two draws of
 // rng seed the initialisation (drawn whether used or not, so a warm and a
 // cold reflow see the same batches and times); the rest drive training.
-// When cfg keeps an EMA the returned model holds the average.
-func Reflow(arch models.Config, prev *models.MLP, x0, x1 []float64, n int, cfg train.Config, rng *rand.Rand, warmStart bool) (*models.MLP, *train.Result, error) {
+// When sc.Train keeps an EMA the returned model holds the average. When
+// ctx is done training stops before the next step with ctx's error.
+func Reflow(ctx context.Context, sc StageConfig, rng *rand.Rand) (*models.MLP, *train.Result, error) {
 	initRNG := split(rng)
-	m, err := stageModel(arch, prev, warmStart, initRNG)
+	m, err := stageModel(sc.Arch, sc.Warm, initRNG)
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := train.TrainPairs(m, x0, x1, n, cfg, rng)
+	r, err := train.TrainPairs(ctx, m, sc.X0, sc.X1, sc.N, sc.Train, rng)
 	if err != nil {
 		return m, r, fmt.Errorf("rectify: reflow: %w", err)
 	}
@@ -129,21 +141,21 @@ func Reflow(arch models.Config, prev *models.MLP, x0, x1 []float64, n int, cfg t
 	return m, r, nil
 }
 
-// Distill trains a one-step model on the pairs (x0_i, x1_i), i < n: the loss
+// Distill trains a one-step model on the pairs (x0_i, x1_i), i < N, of sc: the loss
 // (1/B) Σ_r |x0_r + v_0(x0_r) − x1_r|², i.e. flow matching at t = 0 only with
 // target x1 − x0 (Liu et al. 2023), so that one Euler step from t = 0,
 // x0 + v_0(x0), maps a source point to its pair. Initialisation, batches (B
 // distinct pair indices per step), optimiser, learning-rate schedule,
-// clipping, EMA, the Stop and Progress hooks and the Result are as in
+// clipping, EMA, the Progress hook, cancellation and the Result are as in
 // Reflow (the loop's bookkeeping is pkg/train's Stepper and Loop);
 // Result.NFE counts B forward passes per step.
-func Distill(arch models.Config, prev *models.MLP, x0, x1 []float64, n int, cfg train.Config, rng *rand.Rand, warmStart bool) (*models.MLP, *train.Result, error) {
+func Distill(ctx context.Context, sc StageConfig, rng *rand.Rand) (*models.MLP, *train.Result, error) {
 	initRNG := split(rng)
-	m, err := stageModel(arch, prev, warmStart, initRNG)
+	m, err := stageModel(sc.Arch, sc.Warm, initRNG)
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := distill(m, x0, x1, n, cfg, split(rng))
+	r, err := distill(ctx, m, sc.X0, sc.X1, sc.N, sc.Train, split(rng))
 	if err != nil {
 		return m, r, fmt.Errorf("rectify: distill: %w", err)
 	}
@@ -152,7 +164,7 @@ func Distill(arch models.Config, prev *models.MLP, x0, x1 []float64, n int, cfg 
 }
 
 // distill is the t = 0 training loop of Distill.
-func distill(m *models.MLP, x0, x1 []float64, n int, cfg train.Config, rng *rand.Rand) (*train.Result, error) {
+func distill(ctx context.Context, m *models.MLP, x0, x1 []float64, n int, cfg train.Config, rng *rand.Rand) (*train.Result, error) {
 	if cfg.TrainSet != 0 {
 		return nil, fmt.Errorf("train_set = %d does not apply to distillation (the pairs are the training set), want 0", cfg.TrainSet)
 	}
@@ -171,7 +183,7 @@ func distill(m *models.MLP, x0, x1 []float64, n int, cfg train.Config, rng *rand
 		return nil, err
 	}
 	res := &train.Result{}
-	l := train.NewLoop(cfg, stepper, res)
+	l := train.NewLoop(ctx, cfg, stepper, res)
 	idx := make([]int, n)
 	for i := range idx {
 		idx[i] = i
@@ -232,7 +244,7 @@ type Stage struct {
 // training; the distillation's pairs and training), so the first k stages
 // of a run with more iterations are bit-identical to a run with k. On an
 // error the stages completed so far are returned with it.
-func Run(arch models.Config, source, target datasets.Dataset, coupling couplings.Coupling, tc train.Config, cfg Config, rng *rand.Rand) ([]Stage, error) {
+func Run(ctx context.Context, arch models.Config, source, target datasets.Dataset, coupling couplings.Coupling, tc train.Config, cfg Config, rng *rand.Rand) ([]Stage, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -244,7 +256,7 @@ func Run(arch models.Config, source, target datasets.Dataset, coupling couplings
 	if err != nil {
 		return nil, err
 	}
-	r, err := TrainFirst(m, source, target, coupling, tc, split(rng))
+	r, err := TrainFirst(ctx, m, source, target, coupling, tc, split(rng))
 	if err != nil {
 		return nil, fmt.Errorf("rectify: 1-RF: %w", err)
 	}
@@ -255,7 +267,7 @@ func Run(arch models.Config, source, target datasets.Dataset, coupling couplings
 		if err != nil {
 			return stages, fmt.Errorf("rectify: %d-RF pairs: %w", k, err)
 		}
-		m, r, err := Reflow(arch, prev, x0, x1, cfg.Pairs, tc, split(rng), cfg.WarmStart)
+		m, r, err := Reflow(ctx, StageConfig{Arch: arch, Warm: warmFrom(prev, cfg.WarmStart), X0: x0, X1: x1, N: cfg.Pairs, Train: tc}, split(rng))
 		if err != nil {
 			return stages, fmt.Errorf("rectify: %d-RF: %w", k, err)
 		}
@@ -271,11 +283,19 @@ func Run(arch models.Config, source, target datasets.Dataset, coupling couplings
 		if cfg.DistillSteps > 0 {
 			dc.Steps = cfg.DistillSteps
 		}
-		m, r, err := Distill(arch, last.Model, x0, x1, cfg.Pairs, dc, split(rng), cfg.WarmStart)
+		m, r, err := Distill(ctx, StageConfig{Arch: arch, Warm: warmFrom(last.Model, cfg.WarmStart), X0: x0, X1: x1, N: cfg.Pairs, Train: dc}, split(rng))
 		if err != nil {
 			return stages, err
 		}
 		stages = append(stages, Stage{K: last.K, Distilled: true, Model: m, Train: r, X0: x0, X1: x1, PairStats: st})
 	}
 	return stages, nil
+}
+
+// warmFrom is prev when warm is set, else nil.
+func warmFrom(prev *models.MLP, warm bool) *models.MLP {
+	if warm {
+		return prev
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package rectify
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -362,7 +363,7 @@ func translationStaysStraight(t *testing.T, seed uint64) {
 		x1[2*r+1] += c[1]
 	}
 	arch, tc := smallTraining(1500)
-	m, res, err := Reflow(arch, nil, x0, x1, n, tc, rand.New(rand.NewPCG(seed, 34)), false)
+	m, res, err := Reflow(context.Background(), StageConfig{Arch: arch, Warm: nil, X0: x0, X1: x1, N: n, Train: tc}, rand.New(rand.NewPCG(seed, 34)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,23 +424,23 @@ func TestStageErrors(t *testing.T) {
 		want string
 	}{
 		{"warm start across architectures", func() error {
-			_, _, err := Reflow(arch, prev, x0, x1, n, tc, rand.New(rand.NewPCG(5, 6)), true)
+			_, _, err := Reflow(context.Background(), StageConfig{Arch: arch, Warm: prev, X0: x0, X1: x1, N: n, Train: tc}, rand.New(rand.NewPCG(5, 6)))
 			return err
 		}, "parameters"},
 		{"too few pairs", func() error {
-			_, _, err := Reflow(arch, nil, x0[:100], x1[:100], 50, tc, rand.New(rand.NewPCG(5, 6)), false)
+			_, _, err := Reflow(context.Background(), StageConfig{Arch: arch, Warm: nil, X0: x0[:100], X1: x1[:100], N: 50, Train: tc}, rand.New(rand.NewPCG(5, 6)))
 			return err
 		}, "batch"},
 		{"distill too few pairs", func() error {
-			_, _, err := Distill(arch, nil, x0[:100], x1[:100], 50, tc, rand.New(rand.NewPCG(5, 6)), false)
+			_, _, err := Distill(context.Background(), StageConfig{Arch: arch, Warm: nil, X0: x0[:100], X1: x1[:100], N: 50, Train: tc}, rand.New(rand.NewPCG(5, 6)))
 			return err
 		}, "batch"},
 		{"distill with train_set", func() error {
-			_, _, err := Distill(arch, nil, x0, x1, n, withSet, rand.New(rand.NewPCG(5, 6)), false)
+			_, _, err := Distill(context.Background(), StageConfig{Arch: arch, Warm: nil, X0: x0, X1: x1, N: n, Train: withSet}, rand.New(rand.NewPCG(5, 6)))
 			return err
 		}, "train_set"},
 		{"distill on a NaN pair", func() error {
-			_, _, err := Distill(arch, nil, x0, bad, n, tc, rand.New(rand.NewPCG(5, 6)), false)
+			_, _, err := Distill(context.Background(), StageConfig{Arch: arch, Warm: nil, X0: x0, X1: bad, N: n, Train: tc}, rand.New(rand.NewPCG(5, 6)))
 			return err
 		}, "step 1 of 5"},
 		{"pairs n = 0", func() error {
@@ -473,7 +474,7 @@ func TestDistillStepAllocs(t *testing.T) {
 		c := tc
 		c.Steps, c.CurveEvery = steps, 1
 		return testing.AllocsPerRun(3, func() {
-			if _, err := distill(m, x0, x1, n, c, rand.New(rand.NewPCG(5, 6))); err != nil {
+			if _, err := distill(context.Background(), m, x0, x1, n, c, rand.New(rand.NewPCG(5, 6))); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -492,7 +493,7 @@ func TestRunDistillStage(t *testing.T) {
 	S, T := gmm(t, "src", src), gmm(t, "tgt", tgt)
 	arch, tc := smallTraining(100)
 	cfg := Config{Iterations: 0, Pairs: 300, Solver: "rk4", Steps: 4, WarmStart: true, Distill: true, DistillSteps: 30}
-	stages, err := Run(arch, S, T, nil, tc, cfg, rand.New(rand.NewPCG(41, 42)))
+	stages, err := Run(context.Background(), arch, S, T, nil, tc, cfg, rand.New(rand.NewPCG(41, 42)))
 	if err != nil {
 		t.Fatal(err)
 	}

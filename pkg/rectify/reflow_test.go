@@ -1,6 +1,7 @@
 package rectify
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -51,7 +52,7 @@ func straightens(t *testing.T, seed uint64) {
 	test := T.Sample(rand.New(rand.NewPCG(9, 9)), 500)
 	arch, tc := smallTraining(1500)
 	cfg := Config{Iterations: 2, Pairs: 2000, Solver: "rk4", Steps: 16, WarmStart: true}
-	stages, err := Run(arch, S, T, nil, tc, cfg, rand.New(rand.NewPCG(seed, 4)))
+	stages, err := Run(context.Background(), arch, S, T, nil, tc, cfg, rand.New(rand.NewPCG(seed, 4)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func straightens(t *testing.T, seed uint64) {
 	// Run's stream order makes its stages a prefix-consistent chain.
 	short := cfg
 	short.Iterations = 1
-	again, err := Run(arch, S, T, nil, tc, short, rand.New(rand.NewPCG(seed, 4)))
+	again, err := Run(context.Background(), arch, S, T, nil, tc, short, rand.New(rand.NewPCG(seed, 4)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func straightens(t *testing.T, seed uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dm, dr, err := Distill(arch, stages[0].Model, x0, x1, 2000, tc, rand.New(rand.NewPCG(seed, 8)), true)
+	dm, dr, err := Distill(context.Background(), StageConfig{Arch: arch, Warm: stages[0].Model, X0: x0, X1: x1, N: 2000, Train: tc}, rand.New(rand.NewPCG(seed, 8)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +181,7 @@ func straightnessBound(t *testing.T, seed uint64) {
 			}
 			// Z^2 starts fresh (there are no parameters of the oracle to
 			// start from), Z^3 from Z^2's.
-			m, _, err := Reflow(arch, prev, x0, x1, n, tc, rand.New(rand.NewPCG(seed, 20+uint64(k))), prev != nil)
+			m, _, err := Reflow(context.Background(), StageConfig{Arch: arch, Warm: prev, X0: x0, X1: x1, N: n, Train: tc}, rand.New(rand.NewPCG(seed, 20+uint64(k))))
 			if err != nil {
 				t.Fatal(err)
 			}

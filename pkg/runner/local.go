@@ -159,7 +159,7 @@ func loadModel(st *store.Store, r results.Run) (*models.MLP, error) {
 // sharedSet is the fixed training set of a (data, seed), drawn once from
 // Stream(DataConfig.TrainSetID(seed), "trainset") so that every method of
 // that seed trains on the same points. Given to train.FMPath (or
-// cnf.TrainContext) as the target with train.Config.TrainSet = its size,
+// cnf.Train) as the target with train.Config.TrainSet = its size,
 // it answers the one draw of the whole set those make, and nothing else.
 type sharedSet struct {
 	datasets.Dataset
@@ -175,7 +175,7 @@ func (s sharedSet) Sample(_ *rand.Rand, n int) []float64 {
 
 // trainConfig is the pkg/train configuration of a spec's training block:
 // the runner's progress callback every 100 steps and ctx as the stop hook.
-func trainConfig(ctx context.Context, j *Job, tr experiment.Training) (train.Config, error) {
+func trainConfig(j *Job, tr experiment.Training) (train.Config, error) {
 	oc, err := optim.Default(tr.Optimizer.Name, tr.Optimizer.LR)
 	if err != nil {
 		return train.Config{}, err
@@ -193,7 +193,6 @@ func trainConfig(ctx context.Context, j *Job, tr experiment.Training) (train.Con
 				j.Progress(p.Step, p.Steps)
 			}
 		},
-		Stop: ctx.Err,
 	}, nil
 }
 
@@ -250,7 +249,7 @@ func trainModel(ctx context.Context, j *Job) (results.Run, error) {
 	if err != nil {
 		return results.Run{}, err
 	}
-	tcfg, err := trainConfig(ctx, j, c.Training)
+	tcfg, err := trainConfig(j, c.Training)
 	if err != nil {
 		return results.Run{}, err
 	}
@@ -267,9 +266,9 @@ func trainModel(ctx context.Context, j *Job) (results.Run, error) {
 		if err != nil {
 			return results.Run{}, err
 		}
-		var prev *models.MLP
+		sc := rectify.StageConfig{Arch: mcfg, X0: x0, X1: x1, N: n, Train: tcfg}
 		if len(j.Inputs) > 1 { // warm start
-			if prev, err = loadModel(j.Store, j.Inputs[1]); err != nil {
+			if sc.Warm, err = loadModel(j.Store, j.Inputs[1]); err != nil {
 				return results.Run{}, err
 			}
 		}
@@ -279,13 +278,13 @@ func trainModel(ctx context.Context, j *Job) (results.Run, error) {
 		}
 		// The stage draws its initialisation (used without warm start) and
 		// its batches from the artifact's "train" stream.
-		m, res, err = stage(mcfg, prev, x0, x1, n, tcfg, a.RNG("train"), prev != nil)
+		m, res, err = stage(ctx, sc, a.RNG("train"))
 		if r, done, e := trainFailed(ctx, res, err); done {
 			return r, e
 		}
 	case experiment.KindOf(c.Method.Kind).Likelihood:
 		var cr *cnf.Result
-		cr, err = cnf.TrainContext(ctx, m, target, cnfConfig(c.Method), tcfg, a.RNG("train"))
+		cr, err = cnf.Train(ctx, m, target, cnfConfig(c.Method), tcfg, a.RNG("train"))
 		if cr != nil {
 			res = &cr.Result
 		}
@@ -312,7 +311,7 @@ func trainModel(ctx context.Context, j *Job) (results.Run, error) {
 		if err != nil {
 			return results.Run{}, err
 		}
-		res, err = train.FMPath(m, path, src, target, coupling, tcfg, a.RNG("train"))
+		res, err = train.FMPath(ctx, m, path, src, target, coupling, tcfg, a.RNG("train"))
 		if r, done, e := trainFailed(ctx, res, err); done {
 			return r, e
 		}

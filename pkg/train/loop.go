@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -92,7 +93,7 @@ func (s *Stepper) EMA() *optim.EMA { return s.ema }
 func (s *Stepper) Optimizer() *optim.Adam { return s.opt }
 
 // Loop is the bookkeeping around a Stepper shared by the training loops:
-// the Stop hook before a step, and after it the Result's step count,
+// the context's cancellation before a step, and after it the Result's step count,
 // clipped-step count and block-mean loss curve (Config.CurveEvery, 0:
 // max(1, Steps/100)) and the Progress hook; Result copies the final state
 // (parameters, EMA, optimiser state, wall time) into the Result. A loop
@@ -114,7 +115,7 @@ type Loop struct {
 	total    int
 	every    int
 	block    float64
-	stop     func() error
+	ctx      context.Context
 	progress func(Progress)
 	start    time.Time
 }
@@ -122,9 +123,9 @@ type Loop struct {
 // NewLoop returns the Loop of cfg around s, recording into res (whose
 // Curve and CurveEvery it sets; other fields are left to the caller, e.g.
 // Warnings, NFE, PairCost). The wall-time clock starts here.
-func NewLoop(cfg Config, s *Stepper, res *Result) *Loop {
-	if s == nil || res == nil {
-		panic("train: NewLoop with a nil Stepper or Result")
+func NewLoop(ctx context.Context, cfg Config, s *Stepper, res *Result) *Loop {
+	if ctx == nil || s == nil || res == nil {
+		panic("train: NewLoop with a nil context, Stepper or Result")
 	}
 	every := cfg.CurveEvery
 	if every == 0 {
@@ -133,19 +134,16 @@ func NewLoop(cfg Config, s *Stepper, res *Result) *Loop {
 	res.CurveEvery = every
 	res.Curve = make([]float64, 0, (cfg.Steps+every-1)/every)
 	return &Loop{s: s, res: res, clip: cfg.Clip, total: cfg.Steps, every: every,
-		stop: cfg.Stop, progress: cfg.Progress, start: time.Now()}
+		ctx: ctx, progress: cfg.Progress, start: time.Now()}
 }
 
 // Stepper returns the loop's Stepper.
 func (l *Loop) Stepper() *Stepper { return l.s }
 
-// Begin calls the Stop hook before the next step; its error is returned
-// wrapped as "stopped before step k of N: …".
+// Begin checks the context before the next step; when it is done its
+// error is returned wrapped as "stopped before step k of N: …".
 func (l *Loop) Begin() error {
-	if l.stop == nil {
-		return nil
-	}
-	if err := l.stop(); err != nil {
+	if err := l.ctx.Err(); err != nil {
 		return fmt.Errorf("stopped before step %d of %d: %w", l.res.Steps+1, l.total, err)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"errors"
 	"math"
 	"strings"
@@ -73,18 +74,18 @@ func TestStepperDiverged(t *testing.T) {
 // TestLoopBookkeeping feeds the losses 1, …, 7 with CurveEvery = 3: the
 // block means are (1+2+3)/3 = 2, (4+5+6)/3 = 5 and the partial block 7.
 // Gradient norms alternate 0.5 and 2 against Clip = 1, so the steps with
-// even numbers (3 of 7) count as clipped. The Stop hook fails on its 5th
-// call, before step 5.
+// even numbers (3 of 7) count as clipped. The context is cancelled after
+// step 4, so Begin fails before step 5.
 func TestLoopBookkeeping(t *testing.T) {
-	calls, progress := 0, 0
-	stopErr := errors.New("enough")
+	progress := 0
+	stopErr := context.Canceled
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	cfg := Config{Steps: 7, Batch: 1, Optim: adam(t, 0.1), Clip: 1, CurveEvery: 3,
-		Progress: func(Progress) { progress++ },
-		Stop: func() error {
-			if calls++; calls == 5 {
-				return stopErr
+		Progress: func(Progress) {
+			if progress++; progress == 4 {
+				cancel()
 			}
-			return nil
 		}}
 	params, grad := []float64{0}, []float64{0}
 	s, err := NewStepper(cfg, params, grad)
@@ -92,7 +93,7 @@ func TestLoopBookkeeping(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := &Result{}
-	l := NewLoop(cfg, s, res)
+	l := NewLoop(ctx, cfg, s, res)
 	for k := 1; k <= 7; k++ {
 		if k <= 5 {
 			err := l.Begin()
@@ -117,7 +118,7 @@ func TestLoopBookkeeping(t *testing.T) {
 		t.Errorf("result state: opt %q, %d params, EMA %v; want adam, 1, nil", r.Opt.Name, len(r.Params), r.EMA)
 	}
 	// CurveEvery 0 means max(1, Steps/100): 250 steps give blocks of 2.
-	if l := NewLoop(Config{Steps: 250}, s, &Result{}); l.res.CurveEvery != 2 || cap(l.res.Curve) != 125 {
+	if l := NewLoop(context.Background(), Config{Steps: 250}, s, &Result{}); l.res.CurveEvery != 2 || cap(l.res.Curve) != 125 {
 		t.Errorf("default curve interval %d (capacity %d), want 2 (125)", l.res.CurveEvery, cap(l.res.Curve))
 	}
 }

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -38,10 +39,6 @@ type Config struct {
 	// Progress, if set, is called after every step with a snapshot; it
 	// cannot change the run.
 	Progress func(Progress)
-	// Stop, if set, is called before every step; a non-nil error ends the
-	// run there, returning the partial Result and the error wrapped (e.g.
-	// ctx.Err, so that a cancelled run stops between steps).
-	Stop func() error
 }
 
 // Progress is the state reported to Config.Progress after a step.
@@ -114,9 +111,10 @@ type batchSource func(x0, x1 []float64) error
 // source, x1 from target and the given coupling (see the package comment).
 // m's parameters are updated in place. A data problem (non-finite loss,
 // coupling failure) is an error naming the step; the partial Result is
-// returned with it.
-func FM(m *models.MLP, sched paths.Schedule, source, target datasets.Dataset, coupling couplings.Coupling, cfg Config, rng *rand.Rand) (*Result, error) {
-	return FMPath(m, paths.Path{Schedule: sched}, source, target, coupling, cfg, rng)
+// returned with it. When ctx is done the run stops before the next step,
+// returning the partial Result and an error wrapping ctx.Err().
+func FM(ctx context.Context, m *models.MLP, sched paths.Schedule, source, target datasets.Dataset, coupling couplings.Coupling, cfg Config, rng *rand.Rand) (*Result, error) {
+	return FMPath(ctx, m, paths.Path{Schedule: sched}, source, target, coupling, cfg, rng)
 }
 
 // FMPath is FM on a path that may carry constant noise (paths.Path.Noise σ:
@@ -124,7 +122,7 @@ func FM(m *models.MLP, sched paths.Schedule, source, target datasets.Dataset, co
 // and OT-CFM with the Rectified schedule). ε is drawn from a fifth stream
 // of rng, created after the other four, so σ = 0 gives FM's result bit for
 // bit.
-func FMPath(m *models.MLP, path paths.Path, source, target datasets.Dataset, coupling couplings.Coupling, cfg Config, rng *rand.Rand) (*Result, error) {
+func FMPath(ctx context.Context, m *models.MLP, path paths.Path, source, target datasets.Dataset, coupling couplings.Coupling, cfg Config, rng *rand.Rand) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -170,7 +168,7 @@ func FMPath(m *models.MLP, path paths.Path, source, target datasets.Dataset, cou
 		}
 		return nil
 	}
-	r, err := loop(m, path, next, cfg, st)
+	r, err := loop(ctx, m, path, next, cfg, st)
 	if r != nil {
 		if tm := sched.TMax(); tm < 1 {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("schedule %q: training times drawn from [0, %g), not [0, 1] (s_1 = 0 makes the field singular at t = 1)", sched.Name(), tm))
@@ -185,7 +183,7 @@ func FMPath(m *models.MLP, path paths.Path, source, target datasets.Dataset, cou
 
 // TrainPairs trains m on the fixed pairs (x0_i, x1_i), i < n (n×d each),
 // with the rectified path: every step draws B distinct pair indices.
-func TrainPairs(m *models.MLP, x0, x1 []float64, n int, cfg Config, rng *rand.Rand) (*Result, error) {
+func TrainPairs(ctx context.Context, m *models.MLP, x0, x1 []float64, n int, cfg Config, rng *rand.Rand) (*Result, error) {
 	if cfg.TrainSet != 0 {
 		return nil, errors.New("train: train_set does not apply to TrainPairs (the pairs are the training set)")
 	}
@@ -216,7 +214,7 @@ func TrainPairs(m *models.MLP, x0, x1 []float64, n int, cfg Config, rng *rand.Ra
 		}
 		return nil
 	}
-	return loop(m, paths.Path{Schedule: paths.Rectified{}}, next, cfg, st)
+	return loop(ctx, m, paths.Path{Schedule: paths.Rectified{}}, next, cfg, st)
 }
 
 // streams are the per-purpose random streams.
@@ -235,14 +233,14 @@ func newStreams(rng *rand.Rand) streams {
 }
 
 // loop is the training loop shared by FM and TrainPairs.
-func loop(m *models.MLP, path paths.Path, next batchSource, cfg Config, st streams) (*Result, error) {
+func loop(ctx context.Context, m *models.MLP, path paths.Path, next batchSource, cfg Config, st streams) (*Result, error) {
 	B, d := cfg.Batch, m.Dim()
 	s, err := NewStepper(cfg, m.Params, m.Grad)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{}
-	l := NewLoop(cfg, s, res)
+	l := NewLoop(ctx, cfg, s, res)
 	x0, x1 := make([]float64, B*d), make([]float64, B*d)
 	xt, ut, t := make([]float64, B*d), make([]float64, B*d), make([]float64, B)
 	var eps []float64

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -125,7 +126,7 @@ func TestLearnsGaussianField(t *testing.T) {
 	mse0 := fieldMSE(m, sched)
 	cfg := Config{Steps: steps, Batch: 256, Optim: adam(t, 3e-3),
 		Schedule: optim.Cosine{LR: 3e-3, Floor: 1e-4, K: steps}, Clip: 10, EMADecay: 0.99, EMAWarmup: true}
-	res, err := FM(m, sched, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, cfg, rand.New(rand.NewPCG(1, 2)))
+	res, err := FM(context.Background(), m, sched, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, cfg, rand.New(rand.NewPCG(1, 2)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func TestDeterminism(t *testing.T) {
 		if hook {
 			cfg.Progress = func(p Progress) { calls++ }
 		}
-		r, err := FM(m, paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), c, cfg, rand.New(rand.NewPCG(seed, 7)))
+		r, err := FM(context.Background(), m, paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), c, cfg, rand.New(rand.NewPCG(seed, 7)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +220,7 @@ func TestNonFinite(t *testing.T) {
 		coupling couplings.Coupling
 	}{{"independent", couplings.Independent{}}, {"ot", &couplings.ExactOT{}}} {
 		target := &infAt{Dataset: gaussTarget(t), at: 7}
-		res, err := FM(newModel(t, 3), paths.OT{}, datasets.Normal{D: 2}, target, c.coupling, smallCfg(t), rand.New(rand.NewPCG(1, 1)))
+		res, err := FM(context.Background(), newModel(t, 3), paths.OT{}, datasets.Normal{D: 2}, target, c.coupling, smallCfg(t), rand.New(rand.NewPCG(1, 1)))
 		if err == nil || !strings.Contains(err.Error(), "step 7 of 30") {
 			t.Errorf("%s: Inf target at step 7 gave error %v", c.name, err)
 		}
@@ -233,7 +234,7 @@ func TestNonFinite(t *testing.T) {
 	cfg := smallCfg(t)
 	cfg.Optim = adam(t, 1e100)
 	cfg.Clip = 0
-	res, err := FM(newModel(t, 3), paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, cfg, rand.New(rand.NewPCG(1, 1)))
+	res, err := FM(context.Background(), newModel(t, 3), paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, cfg, rand.New(rand.NewPCG(1, 1)))
 	if err == nil || !strings.Contains(err.Error(), "train: step 2 of 30") {
 		t.Fatalf("lr = 1e100: error %v", err)
 	}
@@ -252,7 +253,7 @@ func TestOTLowersPairCost(t *testing.T) {
 		cfg := smallCfg(t)
 		cfg.Batch = 256
 		cfg.Steps = 20
-		r, err := FM(newModel(t, 3), paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), c, cfg, rand.New(rand.NewPCG(4, 4)))
+		r, err := FM(context.Background(), newModel(t, 3), paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), c, cfg, rand.New(rand.NewPCG(4, 4)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -290,7 +291,7 @@ func TestTrainPairs(t *testing.T) {
 	}
 	m := newModel(t, 9)
 	cfg := Config{Steps: 300, Batch: 64, Optim: adam(t, 3e-3)}
-	res, err := TrainPairs(m, x0, x1, n, cfg, rand.New(rand.NewPCG(1, 1)))
+	res, err := TrainPairs(context.Background(), m, x0, x1, n, cfg, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +314,7 @@ func TestTrainPairs(t *testing.T) {
 	if mse > 1e-2 {
 		t.Errorf("field MSE to c = %g", mse)
 	}
-	if _, err := TrainPairs(m, x0, x1, 10, cfg, rng); err == nil {
+	if _, err := TrainPairs(context.Background(), m, x0, x1, 10, cfg, rng); err == nil {
 		t.Error("TrainPairs accepted pairs of the wrong length")
 	}
 }
@@ -357,14 +358,14 @@ func TestValidate(t *testing.T) {
 	for i, f := range bad {
 		c := good
 		f(&c)
-		if _, err := FM(newModel(t, 1), paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, c, rand.New(rand.NewPCG(1, 1))); err == nil {
+		if _, err := FM(context.Background(), newModel(t, 1), paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, c, rand.New(rand.NewPCG(1, 1))); err == nil {
 			t.Errorf("case %d: FM accepted %+v", i, c)
 		}
 	}
-	if _, err := FM(newModel(t, 1), paths.OT{}, datasets.Normal{D: 3}, gaussTarget(t), couplings.Independent{}, good, rand.New(rand.NewPCG(1, 1))); err == nil {
+	if _, err := FM(context.Background(), newModel(t, 1), paths.OT{}, datasets.Normal{D: 3}, gaussTarget(t), couplings.Independent{}, good, rand.New(rand.NewPCG(1, 1))); err == nil {
 		t.Error("FM accepted a 3-D source for a 2-D model")
 	}
-	res, err := FM(newModel(t, 1), paths.DefaultVP(), datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, good, rand.New(rand.NewPCG(1, 1)))
+	res, err := FM(context.Background(), newModel(t, 1), paths.DefaultVP(), datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, good, rand.New(rand.NewPCG(1, 1)))
 	if err != nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "[0, 0.99999)") {
 		t.Errorf("VP run: warnings %q, err %v", res.Warnings, err)
 	}
@@ -374,7 +375,7 @@ func TestValidate(t *testing.T) {
 // LoadFor bit-exactly, and loads only for its own model configuration.
 func TestCheckpointRoundTrip(t *testing.T) {
 	m := newModel(t, 4)
-	res, err := FM(m, paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, smallCfg(t), rand.New(rand.NewPCG(1, 1)))
+	res, err := FM(context.Background(), m, paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, smallCfg(t), rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,13 +416,13 @@ func TestCheckpointRoundTrip(t *testing.T) {
 func TestFMPathNoise(t *testing.T) {
 	cfg := smallCfg(t)
 	run := func(sigma float64, m *models.MLP, c Config) *Result {
-		r, err := FMPath(m, paths.Path{Schedule: paths.Rectified{}, Noise: sigma}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, c, rand.New(rand.NewPCG(6, 6)))
+		r, err := FMPath(context.Background(), m, paths.Path{Schedule: paths.Rectified{}, Noise: sigma}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, c, rand.New(rand.NewPCG(6, 6)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return r
 	}
-	ref, err := FM(newModel(t, 2), paths.Rectified{}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, cfg, rand.New(rand.NewPCG(6, 6)))
+	ref, err := FM(context.Background(), newModel(t, 2), paths.Rectified{}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, cfg, rand.New(rand.NewPCG(6, 6)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -434,7 +435,7 @@ func TestFMPathNoise(t *testing.T) {
 	if n.Params[0] == ref.Params[0] && n.Params[1] == ref.Params[1] {
 		t.Error("σ = 0.1 gave FM's parameters")
 	}
-	if _, err := FMPath(newModel(t, 2), paths.Path{Schedule: paths.Rectified{}, Noise: -0.1}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, cfg, rand.New(rand.NewPCG(1, 1))); err == nil {
+	if _, err := FMPath(context.Background(), newModel(t, 2), paths.Path{Schedule: paths.Rectified{}, Noise: -0.1}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, cfg, rand.New(rand.NewPCG(1, 1))); err == nil {
 		t.Error("negative σ accepted")
 	}
 
@@ -472,20 +473,19 @@ func TestFMPathNoise(t *testing.T) {
 	}
 }
 
-// TestStop: a Stop hook that fails before step 4 ends the run after 3
-// steps with its error wrapped.
+// TestStop: a context cancelled during step 3 ends the run after 3 steps
+// with its error wrapped.
 func TestStop(t *testing.T) {
 	cfg := smallCfg(t)
-	calls := 0
-	stop := errors.New("stop")
-	cfg.Stop = func() error {
-		calls++
-		if calls == 4 {
-			return stop
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg.Progress = func(p Progress) {
+		if p.Step == 3 {
+			cancel()
 		}
-		return nil
 	}
-	res, err := FM(newModel(t, 1), paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, cfg, rand.New(rand.NewPCG(1, 1)))
+	stop := context.Canceled
+	res, err := FM(ctx, newModel(t, 1), paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, cfg, rand.New(rand.NewPCG(1, 1)))
 	if !errors.Is(err, stop) || res == nil || res.Steps != 3 {
 		t.Fatalf("err %v, steps %v", err, res)
 	}
