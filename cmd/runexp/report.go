@@ -164,8 +164,20 @@ func writeReport(dir string, f *experiment.File, recs []results.Run, prov runner
 		Axes:         axes,
 		Order:        order,
 		Runs:         recs,
-		Options:      report.Options{Figures: figs},
+		Options:      report.Options{Figures: figs, Summary: summaryMetrics(s)},
 	})
+}
+
+// summaryMetrics is report.summary, or the first metric of
+// evaluation.metrics.
+func summaryMetrics(s experiment.Spec) []string {
+	if len(s.Report.Summary) > 0 {
+		return s.Report.Summary
+	}
+	if len(s.Evaluation.Metrics) > 0 {
+		return s.Evaluation.Metrics[:1]
+	}
+	return nil
 }
 
 func revision(p runner.Provenance) string {

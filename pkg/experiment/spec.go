@@ -147,6 +147,7 @@ type Report struct {
 	// the spec file's directory, and copied into the results directory.
 	Published string   `yaml:"published" doc:"published-results file (CSV: method,dataset,metric,mean,spread; path relative to the spec file) set beside our numbers" sweep:"no"`
 	Compare   []string `yaml:"compare" doc:"metric names (as in runs.csv, e.g. w2, npe, nfe, train_seconds) compared with the published cells; default: every published metric" sweep:"no"`
+	Summary   []string `yaml:"summary" doc:"metrics of the summary tables, from evaluation.metrics or nfe (e.g. [w2, nfe]); default: the first of evaluation.metrics" sweep:"no"`
 }
 
 // Sweep adds or removes grid points. Each entry is a partial assignment

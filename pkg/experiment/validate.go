@@ -174,6 +174,15 @@ func validate(s *Spec, d *decoder, root *yaml.Node) {
 			fail(fmt.Sprintf("report.compare[%d]", i), fmt.Sprintf("metric %s is listed twice", m))
 		}
 	}
+	summaryChoices := append(slices.Clone(s.Evaluation.Metrics), "nfe")
+	for i, m := range s.Report.Summary {
+		switch {
+		case !slices.Contains(summaryChoices, m):
+			fail(fmt.Sprintf("report.summary[%d]", i), fmt.Sprintf("unknown value %q: not among evaluation.metrics", m), summaryChoices...)
+		case slices.Contains(s.Report.Summary[:i], m):
+			fail(fmt.Sprintf("report.summary[%d]", i), fmt.Sprintf("metric %s is listed twice", m))
+		}
+	}
 	if len(s.Report.Compare) > 0 && s.Report.Published == "" {
 		fail("report.compare", "compares with published cells: set report.published too")
 	}

@@ -50,14 +50,25 @@ var directions = []struct {
 	{"ll", HigherIsBetter},
 }
 
+// unrankedSuffixes mark metrics that describe a measurement rather than
+// score a method: the standard error of an estimate (nll_stderr) and a
+// reference value of the data (nll_true). They are never ranked.
+var unrankedSuffixes = []string{"_stderr", "_true", "_std", "_count"}
+
 // MetricDirection returns the direction of the named metric: names ending
-// in "_seconds" are wall times (lower is better); otherwise the name's
+// in "_seconds" are wall times (lower is better); names ending in
+// "_stderr", "_true", "_std" or "_count" are unranked; otherwise the name's
 // first "_"-separated word is looked up in a fixed table (sw2, w2, mmd,
 // nll, bpd, straightness, npe, nfe, loss, energy: lower; loglik, logp, ll:
 // higher). Any other name is Unranked.
 func MetricDirection(name string) Direction {
 	if isSeconds(name) {
 		return LowerIsBetter
+	}
+	for _, suffix := range unrankedSuffixes {
+		if strings.HasSuffix(name, suffix) {
+			return Unranked
+		}
 	}
 	word, _, _ := strings.Cut(name, "_")
 	for _, d := range directions {

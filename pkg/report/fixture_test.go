@@ -233,17 +233,6 @@ func mdTable(t *testing.T, md, heading string, more ...string) (header []string,
 		}
 		i += 1 + j
 	}
-	var lines []string
-	for _, l := range strings.Split(md[i+1:], "\n")[1:] {
-		if strings.HasPrefix(l, "|") {
-			lines = append(lines, l)
-		} else if len(lines) > 0 {
-			break
-		}
-	}
-	if len(lines) < 3 {
-		t.Fatalf("no table under %q", heading)
-	}
 	split := func(l string) []string {
 		parts := strings.Split(strings.Trim(l, "|"), "|")
 		for k := range parts {
@@ -251,9 +240,59 @@ func mdTable(t *testing.T, md, heading string, more ...string) (header []string,
 		}
 		return parts
 	}
-	header = split(lines[0])
-	for _, l := range lines[2:] {
-		rows = append(rows, split(l))
+	// The summary has one table per solver, with the same rows: they are
+	// joined side by side, up to the next heading or findings paragraph.
+	merge := heading == "## Summary"
+	var lines []string
+	for _, l := range strings.Split(md[i+1:], "\n")[1:] {
+		if strings.HasPrefix(l, "|") {
+			lines = append(lines, l)
+			continue
+		}
+		if merge && header != nil && (strings.HasPrefix(l, "#") || strings.HasPrefix(l, "**Findings")) {
+			break
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		if !merge {
+			break
+		}
+		if len(lines) >= 3 {
+			h, rs := split(lines[0]), lines[2:]
+			if header == nil {
+				header = h
+				for _, r := range rs {
+					rows = append(rows, split(r))
+				}
+			} else {
+				if len(rs) != len(rows) {
+					t.Fatalf("tables under %q differ in rows: %q then %q", heading, rows, rs)
+				}
+				header = append(header, h[1:]...)
+				for k, r := range rs {
+					rows[k] = append(rows[k], split(r)[1:]...)
+				}
+			}
+		}
+		lines = nil
+	}
+	if len(lines) >= 3 {
+		h, rs := split(lines[0]), lines[2:]
+		if header == nil {
+			header = h
+			for _, r := range rs {
+				rows = append(rows, split(r))
+			}
+		} else {
+			header = append(header, h[1:]...)
+			for k, r := range rs {
+				rows[k] = append(rows[k], split(r)[1:]...)
+			}
+		}
+	}
+	if header == nil {
+		t.Fatalf("no table under %q", heading)
 	}
 	return header, rows
 }

@@ -14,6 +14,9 @@ import (
 type warning struct {
 	subject, msg string
 	metrics      []string
+	// seeds lists the seeds of the runs that raised the same message about
+	// the same subject (the subject leaves the seed out).
+	seeds []string
 }
 
 type warnList struct{ list []*warning }
@@ -34,10 +37,30 @@ func (w *warnList) add(subject, msg, metric string) {
 	w.list = append(w.list, x)
 }
 
+// addRun records a warning of one run; the same message from the runs of
+// other seeds is counted on the same line.
+func (w *warnList) addRun(subject, msg, seed string) {
+	for _, x := range w.list {
+		if x.subject == subject && x.msg == msg {
+			if !slices.Contains(x.seeds, seed) {
+				x.seeds = append(x.seeds, seed)
+			}
+			return
+		}
+	}
+	w.list = append(w.list, &warning{subject: subject, msg: msg, seeds: []string{seed}})
+}
+
 func (w *warning) String() string {
 	s := w.msg
 	if len(w.metrics) > 0 {
 		s += " (" + strings.Join(w.metrics, ", ") + ")"
+	}
+	switch n := len(w.seeds); {
+	case n == 1 && w.seeds[0] != "":
+		s += " (seed " + w.seeds[0] + ")"
+	case n > 1:
+		s += fmt.Sprintf(" (×%d: seeds %s)", n, strings.Join(w.seeds, ", "))
 	}
 	if w.subject == "" {
 		return s
@@ -68,8 +91,9 @@ type builder struct {
 func newBuilder(in *Input, runs []results.Run) *builder {
 	b := &builder{in: in, order: valueOrder(in.Order), runs: runs}
 	for i := range runs {
+		seed, _ := runs[i].Get(SeedAxis)
 		for _, w := range runs[i].Warnings {
-			b.warn.add(runLabel(&runs[i], in.Axes), w, "")
+			b.warn.addRun(runLabel(&runs[i], nonSeedAxes(in.Axes)), w, seed)
 		}
 	}
 	b.failedSeeds()
@@ -276,54 +300,6 @@ func (b *builder) qualityMetric(evals []*results.Run) string {
 		}
 	}
 	return ""
-}
-
-// summaryTables tabulates, per dataset, the quality metric of every row
-// (method × stage × …) under every evaluation setting; a cell whose runs
-// have no step count (an adaptive solver) adds its mean NFE.
-func (b *builder) summaryTables() {
-	evals := b.okRuns(results.KindEval)
-	q := b.qualityMetric(evals)
-	if q == "" {
-		return
-	}
-	var with []*results.Run
-	for _, r := range evals {
-		if _, ok := r.Metric(q); ok {
-			with = append(with, r)
-		}
-	}
-	dir := b.in.Options.direction(q)
-	split, rows, cols := b.layout(with)
-	steps := func(row, col []string) string {
-		if i := slices.Index(cols, StepsAxis); i >= 0 {
-			return col[i]
-		}
-		if i := slices.Index(rows, StepsAxis); i >= 0 {
-			return row[i]
-		}
-		return ""
-	}
-	fmt.Fprintf(&b.summary, "Sample quality `%s` (%s) of each %s (rows) under each evaluation setting (columns: %s; an adaptive solver's cells add their mean number of function evaluations, NFE). A cell is mean ± half-width of the 95%% confidence interval (Student's t) over seeds, then the number of seeds n; bold marks the best mean of each column. The other metrics are under [Detailed results](#detailed-results).\n\n",
-		q, dir, orAll(axesPhrase(rows)), settingPhrase(cols))
-	for _, pt := range b.splitRuns(with, split) {
-		g := b.aggregate(results.KindEval, q, pt.runs, rows, cols)
-		nfe := b.aggregate(results.KindEval, NFEMetric, pt.runs, rows, cols)
-		extra := func(row, col []string) string {
-			if steps(row, col) != "" {
-				return ""
-			}
-			if c := nfe.at(row, col); c != nil {
-				return " · NFE " + trimG(c.sum.Mean, 3)
-			}
-			return ""
-		}
-		if pt.name != "" {
-			fmt.Fprintf(&b.summary, "### `%s`\n\n", pt.name)
-		}
-		b.summary.WriteString(b.renderGrid(g, dir, extra))
-		b.summary.WriteString("\n")
-	}
 }
 
 // settingPhrase says what the columns of the summary are.

@@ -134,8 +134,13 @@ type Options struct {
 	// that have one, and DatasetAxis for the others (training).
 	Columns []string
 	// QualityMetric is the metric of the summary tables; empty means the
-	// first of sw2, w2, mmd that an evaluation run has.
+	// first of sw2, w2, mmd that an evaluation run has. Summary, when set,
+	// takes its place.
 	QualityMetric string
+	// Summary lists the metrics of the summary tables, each in its own
+	// tables; NFEMetric among them adds the mean NFE of each evaluation
+	// setting to the column headers. Empty means QualityMetric.
+	Summary []string
 	// Directions overrides MetricDirection for the named metrics.
 	Directions map[string]Direction
 }

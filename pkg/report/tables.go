@@ -131,18 +131,6 @@ func (g *grid) ranking(dir Direction, col []string) [][]string {
 	return rows
 }
 
-// isBest reports whether row holds the best mean of its column (ties all
-// count as best), and the column's means are not all equal: a column of
-// equal means (the NFE of a fixed-step solver) marks nothing.
-func (g *grid) isBest(dir Direction, row, col []string) bool {
-	rank := g.ranking(dir, col)
-	if rank == nil {
-		return false
-	}
-	best := g.at(rank[0], col).sum.Mean
-	return g.at(row, col).sum.Mean == best && g.at(rank[len(rank)-1], col).sum.Mean != best
-}
-
 // formatStat renders "mean ± half-width (n)": the half-width to two
 // significant digits and the mean to the same decimal place; %.3g for both
 // when that place would be absurd (very large or very small numbers). With
@@ -252,12 +240,25 @@ func escapeCells(cells []string) []string {
 // renderGrid writes g as a Markdown table. extra, when not nil, appends
 // text to a cell (the NFE of the quality tables).
 func (b *builder) renderGrid(g *grid, dir Direction, extra func(row, col []string) string) string {
+	return b.renderGridHeader(g, dir, extra, nil)
+}
+
+// renderGridHeader is renderGrid with the column headers given by
+// colHeader (nil: colLabel).
+func (b *builder) renderGridHeader(g *grid, dir Direction, extra func(row, col []string) string, colHeader func(col []string) string) string {
+	if colHeader == nil {
+		colHeader = func(col []string) string { return colLabel(g.colAxes, col, g.metric) }
+	}
 	header := slices.Clone(g.rowAxes)
 	for _, col := range g.cols {
-		header = append(header, colLabel(g.colAxes, col, g.metric))
+		header = append(header, colHeader(col))
 	}
 	if len(header) == len(g.cols) { // no row axes: one unlabelled row
 		header = append([]string{""}, header...)
+	}
+	verdicts := make([]*verdict, len(g.cols))
+	for i, col := range g.cols {
+		verdicts[i] = g.judge(dir, col)
 	}
 	var rows [][]string
 	for _, row := range g.rows {
@@ -265,7 +266,7 @@ func (b *builder) renderGrid(g *grid, dir Direction, extra func(row, col []strin
 		if len(g.rowAxes) == 0 {
 			line = []string{"all"}
 		}
-		for _, col := range g.cols {
+		for ci, col := range g.cols {
 			c := g.at(row, col)
 			if c == nil {
 				line = append(line, "")
@@ -275,10 +276,7 @@ func (b *builder) renderGrid(g *grid, dir Direction, extra func(row, col []strin
 			if extra != nil {
 				s += extra(row, col)
 			}
-			if g.isBest(dir, row, col) {
-				s = "**" + s + "**"
-			}
-			line = append(line, s)
+			line = append(line, verdicts[ci].mark(row, s))
 		}
 		rows = append(rows, line)
 	}
@@ -333,23 +331,23 @@ func (b *builder) renderMetricColumns(rowAxes []string, gs []*grid) string {
 	for _, g := range gs {
 		header = append(header, g.metric)
 	}
+	verdicts := make([]*verdict, len(gs))
+	for i, g := range gs {
+		verdicts[i] = g.judge(b.in.Options.direction(g.metric), nil)
+	}
 	var lines [][]string
 	for _, row := range rows {
 		line := slices.Clone(row)
 		if len(rowAxes) == 0 {
 			line = []string{"all"}
 		}
-		for _, g := range gs {
+		for gi, g := range gs {
 			c := g.at(row, nil)
 			if c == nil {
 				line = append(line, "")
 				continue
 			}
-			s := formatStat(c.sum)
-			if g.isBest(b.in.Options.direction(g.metric), row, nil) {
-				s = "**" + s + "**"
-			}
-			line = append(line, s)
+			line = append(line, verdicts[gi].mark(row, formatStat(c.sum)))
 		}
 		lines = append(lines, line)
 	}
