@@ -7,19 +7,16 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
-	"time"
 
 	"golang.org/x/term"
 
 	"github.com/flowbench/flowbench/pkg/experiment"
-	"github.com/flowbench/flowbench/pkg/models"
 	"github.com/flowbench/flowbench/pkg/report"
 	"github.com/flowbench/flowbench/pkg/results"
 	"github.com/flowbench/flowbench/pkg/runner"
@@ -334,48 +331,11 @@ func printPlan(w io.Writer, f *experiment.File, p *runner.Plan, dir string, jobs
 			fmt.Fprintf(w, "  %-10s %5d  (%d cached, %d to compute, ≈%s)\n", kind, n, c, n-c, flops(cost))
 		}
 	}
-	// The plan counts matrix-product FLOPs; the rate they run at is measured
-	// here and now. Work the cost model leaves out (minibatch OT couplings,
-	// exact W2 assignments, sorting for SW2) comes on top.
-	rate := measuredRate()
-	fmt.Fprintf(w, "  to compute: ≈%s; at the %.1f GFLOP/s of a flow-matching step measured now, roughly %s on one core, %s with -j %d (couplings and W2 assignments come on top)\n",
-		flops(todo), rate/1e9, seconds(todo/rate), seconds(todo/rate/float64(min(jobs, runtime.NumCPU()))), jobs)
-}
-
-// measuredRate times flow-matching steps of the default 2-D model (batch
-// 256) on this machine and returns the FLOP rate, counted as the plan
-// counts them (3 network passes of 2·MACs per point and step).
-func measuredRate() float64 {
-	const batch, d = 256, 2
-	rng := rand.New(rand.NewPCG(1, 2))
-	m, err := models.NewMLP(models.DefaultConfig(d), rng)
-	if err != nil {
-		panic("runexp: default model: " + err.Error())
+	dim := f.Points[0].Spec.Data.Dim
+	if dim == 0 {
+		dim = 2 // the toy data sets' own dimension
 	}
-	xt, u, t := make([]float64, batch*d), make([]float64, batch*d), make([]float64, batch)
-	for i := range xt {
-		xt[i], u[i] = rng.NormFloat64(), rng.NormFloat64()
-	}
-	for i := range t {
-		t[i] = rng.Float64()
-	}
-	macs := 0
-	in := d + 1
-	for _, h := range m.Cfg.Hidden {
-		macs += in * h
-		in = h
-	}
-	macs += in * d
-	perStep := 3 * 2 * float64(macs) * batch
-	m.FMLossGrad(xt, t, u) // warm-up
-	steps := 0
-	start := time.Now()
-	for time.Since(start) < 50*time.Millisecond {
-		m.ZeroGrad()
-		m.FMLossGrad(xt, t, u)
-		steps++
-	}
-	return perStep * float64(steps) / time.Since(start).Seconds()
+	printEstimate(w, p, cached, jobs, dim)
 }
 
 func flops(f float64) string {
