@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +16,7 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/term"
 
@@ -186,6 +190,13 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, o runOptions, f *expe
 		return failed(err)
 	}
 	prov := runner.CollectProvenance(f.Hash())
+	moved, err := keepHistory(dir, f.Effective(), time.Now())
+	if err != nil {
+		return failed(fmt.Errorf("keeping the previous report: %w", err))
+	}
+	if moved != "" {
+		fmt.Fprintf(stderr, "runexp: %s: the spec differs from the one of the report in %s: the previous report.md, runs.csv, spec.yaml and figures moved to %s (the store is shared)\n", f.Path, dir, moved)
+	}
 	if err := store.WriteFileAtomic(filepath.Join(dir, specFile), f.Effective()); err != nil {
 		return failed(err)
 	}
@@ -356,4 +367,41 @@ func seconds(s float64) string {
 		return fmt.Sprintf("%.1f min", s/60)
 	}
 	return fmt.Sprintf("%.0f s", s)
+}
+
+// historyDir is where earlier reports of a results directory are kept.
+const historyDir = "history"
+
+// keepHistory moves the previous report of dir (report.md, runs.csv,
+// spec.yaml, provenance.json and figures/) to history/<time>-<spec hash>/
+// when the effective spec about to be run differs from the one that made
+// it, so no report is lost silently. The store stays: the new run reuses
+// every artifact the two specs share. It returns the folder it moved them
+// to, or "" when nothing moved.
+func keepHistory(dir string, effective []byte, now time.Time) (string, error) {
+	old, err := os.ReadFile(filepath.Join(dir, specFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if bytes.Equal(old, effective) {
+		return "", nil
+	}
+	sum := sha256.Sum256(old)
+	dest := filepath.Join(dir, historyDir, now.UTC().Format("20060102T150405Z")+"-"+hex.EncodeToString(sum[:])[:12])
+	if err := os.MkdirAll(dest, 0o755); err != nil {
+		return "", err
+	}
+	for _, name := range []string{report.ReportFile, report.CSVFile, specFile, provenanceFile, report.FigureDir} {
+		src := filepath.Join(dir, name)
+		if _, err := os.Stat(src); err != nil {
+			continue
+		}
+		if err := os.Rename(src, filepath.Join(dest, name)); err != nil {
+			return "", err
+		}
+	}
+	return dest, nil
 }
