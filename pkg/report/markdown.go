@@ -362,19 +362,62 @@ func (b *builder) trainingTables() {
 	for _, m := range ms {
 		dirs = append(dirs, fmt.Sprintf("`%s` %s", m, b.in.Options.direction(m)))
 	}
-	fmt.Fprintf(&b.training, "The trained models: rows %s, columns the training metrics (%s). Cells as in the summary; bold marks the best mean of a ranked column.\n\n",
+	fmt.Fprintf(&b.training, "The trained models: rows %s, columns the training metrics (%s), one table per set of models that report the same metrics. Cells and marks as in the summary; a metric equal for every model is stated once under its table.\n\n",
 		orAll(axesPhrase(rows)), strings.Join(dirs, ", "))
 	for _, pt := range b.splitRuns(trains, split) {
-		var gs []*grid
-		for _, m := range ms {
-			gs = append(gs, b.aggregate(results.KindTrain, m, pt.runs, rows, nil))
-		}
 		if pt.name != "" {
 			fmt.Fprintf(&b.training, "### `%s`\n\n", pt.name)
 		}
-		b.training.WriteString(b.renderMetricColumns(rows, gs))
-		b.training.WriteString("\n")
+		// Group the metrics by the models that have them (the CNF's
+		// likelihood metrics apart from the flow-matching ones); a
+		// metric with one value for every model is stated in words.
+		var groups [][]*grid
+		var sigs []string
+		var same []string
+		for _, m := range ms {
+			g := b.aggregate(results.KindTrain, m, pt.runs, rows, nil)
+			if len(g.rows) == 0 {
+				continue
+			}
+			if v, ok := constantGrid(g); ok && len(g.rows) > 1 {
+				same = append(same, fmt.Sprintf("`%s` %s", m, exactG(v)))
+				continue
+			}
+			var keys []string
+			for _, r := range g.rows {
+				keys = append(keys, tupleKey(r))
+			}
+			sig := strings.Join(keys, "\x01")
+			i := slices.Index(sigs, sig)
+			if i < 0 {
+				sigs, groups = append(sigs, sig), append(groups, nil)
+				i = len(sigs) - 1
+			}
+			groups[i] = append(groups[i], g)
+		}
+		for _, gs := range groups {
+			b.training.WriteString(b.renderMetricColumns(rows, gs))
+			b.training.WriteString("\n")
+		}
+		if len(same) > 0 {
+			fmt.Fprintf(&b.training, "Equal for every model: %s.\n\n", strings.Join(same, ", "))
+		}
 	}
+}
+
+// constantGrid reports whether every cell of g holds one and the same
+// value on every seed, and that value.
+func constantGrid(g *grid) (float64, bool) {
+	v, seen := 0.0, false
+	for _, c := range g.cells {
+		for _, x := range c.vals {
+			if seen && x != v {
+				return 0, false
+			}
+			v, seen = x, true
+		}
+	}
+	return v, seen
 }
 
 // datasets returns the dataset values of runs in order, or [""] when

@@ -142,7 +142,8 @@ func formatStat(s metrics.Summary) string {
 		return fmt.Sprintf("%s (%s)", trimG(s.Mean, 4), n)
 	}
 	if hw == 0 {
-		return fmt.Sprintf("%s ± 0 (%s)", exactG(s.Mean), n)
+		// Equal on every seed (a count, an NFE): no interval to give.
+		return fmt.Sprintf("%s (%s)", exactG(s.Mean), n)
 	}
 	dec := 1 - int(math.Floor(math.Log10(hw)))
 	if dec < 0 || dec > 8 || math.Abs(s.Mean) >= 1e6 {

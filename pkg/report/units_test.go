@@ -24,9 +24,9 @@ func TestFormatStat(t *testing.T) {
 		{123.456, 17.2, 5, "123 ± 17 (5)"},           // 17: 0 decimals
 		{1234.5, 170, 4, "1.23e+03 ± 1.7e+02 (4)"},   // 170 would need −1 decimals
 		{3e-9, 2e-10, 3, "3e-09 ± 2e-10 (3)"},        // 2e-10 would need 11 decimals
-		{8, 0, 3, "8 ± 0 (3)"},                       // no spread
-		{768000, 0, 2, "768000 ± 0 (2)"},             // a count without spread, in full
-		{0.123456, 0, 2, "0.1235 ± 0 (2)"},           // no spread, not whole: %.4g
+		{8, 0, 3, "8 (3)"},                           // no spread
+		{768000, 0, 2, "768000 (2)"},                 // a count without spread, in full
+		{0.123456, 0, 2, "0.1235 (2)"},               // no spread, not whole: %.4g
 		{0.123456, math.NaN(), 1, "0.1235 (1)"},      // one seed
 		{-0.5, 0.25, 2, "-0.50 ± 0.25 (2)"},          // negative mean
 	}
