@@ -211,7 +211,7 @@ func (e *estimator) artifactSec(a *runner.Artifact, fallbackDim int) (string, fl
 	case runner.TransportConfig:
 		return "exact transport (W2 assignment)", e.metricSec("w2", c.N, e.dataset(a), dim(c.Dim), runner.EvalConfig{})
 	}
-	return a.Kind, 0
+	return string(a.Kind), 0
 }
 
 // dataset is the data set param of an artifact.
