@@ -22,10 +22,9 @@ const (
 // cover every path on one machine.
 var forceGo, force256 = false, false
 
-// narrowN is the widest op(B) that gemmNarrow takes: for 96×64 by 64×n it
-// takes 0.56 µs at n = 1, 2 and 1.1 µs at n = 3, 4, against 1.4–1.8 µs on the
-// 6×4 kernel, whose tiles are mostly padding there. noNarrow turns it off,
-// for the tests.
+// narrowN is the widest op(B) that gemmNarrow takes: up to this width the
+// 6×4 kernel's tiles would be mostly padding. noNarrow turns it off, for the
+// tests.
 var (
 	narrowN  = 4
 	noNarrow = false
@@ -96,6 +95,7 @@ func Gemm(transA, transB bool, m, n, k int, a []float64, lda int, b []float64, l
 // GemmBias computes C = op(A)·op(B) + 1·biasᵀ, the affine layer applied to
 // every row: row i of C is row i of op(A)·op(B) plus bias. len(bias) must be
 // at least n. Arguments otherwise as for Gemm; C is overwritten, not read.
+// It panics as Gemm does, and if len(bias) < n.
 func GemmBias(transA, transB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, bias []float64, c []float64, ldc int) {
 	if n >= 0 && len(bias) < n {
 		panic("linalg: bias shorter than n")

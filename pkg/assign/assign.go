@@ -27,6 +27,7 @@ type Result struct {
 // Dense solves the assignment problem for the n×n row-major cost matrix cost.
 // Costs must be finite; a NaN or infinite entry is reported as an error.
 // It allocates O(n) working memory; use a Solver to reuse it.
+// It panics if len(cost) ≠ n·n.
 func Dense(cost []float64, n int) (Result, error) {
 	var s Solver
 	dst := make([]int, n)
@@ -40,6 +41,7 @@ func Dense(cost []float64, n int) (Result, error) {
 // SqEuclidean solves the assignment problem with cost C[i, j] = |x_i − y_j|²
 // between the n×d row-major point sets x and y (equal sizes), computing the
 // cost one row at a time (O(n·d) memory, no n×n matrix).
+// It panics if d ≤ 0.
 func SqEuclidean(x, y []float64, d int) (Result, error) {
 	if d <= 0 {
 		panic(fmt.Sprintf("assign: dimension d = %d, want > 0", d))
@@ -94,6 +96,7 @@ func (s *Solver) Stats() Stats { return s.stats }
 // Dense solves the assignment problem for the n×n row-major cost matrix cost,
 // writes the column of row i into dst[i] (len(dst) must be n) and returns the
 // minimum total cost. Costs must be finite.
+// It panics if len(cost) ≠ n·n or len(dst) ≠ n.
 func (s *Solver) Dense(dst []int, cost []float64, n int) (float64, error) {
 	if n < 0 || len(cost) != n*n {
 		panic(fmt.Sprintf("assign: cost has length %d, want n*n = %d", len(cost), n*n))
@@ -160,6 +163,8 @@ func hugeExponent(a, b []float64) int {
 // the n×d row-major point sets x and y, writes the column of row i into dst[i]
 // (len(dst) must be n) and returns the minimum total cost. Rows of the cost
 // are computed on demand, so memory stays O(n·d).
+// It panics if d ≤ 0, if x and y are not equal multiples of d, or if len(dst)
+// is not their number of rows.
 func (s *Solver) SqEuclidean(dst []int, x, y []float64, d int) (float64, error) {
 	if d <= 0 {
 		panic(fmt.Sprintf("assign: dimension d = %d, want > 0", d))

@@ -22,8 +22,8 @@ func twoGaussians(n int, seed uint64) (x, y []float64) {
 }
 
 // BenchmarkSqEuclidean solves the point-cloud problem (rows computed on the
-// fly, O(n) memory); 512 is an OT-CFM minibatch. The 10,000 case takes about 4 s per solve; it runs
-// only when selected with -bench.
+// fly, O(n) memory); 512 is an OT-CFM minibatch. The 10,000 case takes
+// seconds per solve.
 func BenchmarkSqEuclidean(b *testing.B) {
 	for _, n := range []int{512, 1000, 2000, 10000} {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {

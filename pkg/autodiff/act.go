@@ -44,6 +44,7 @@ func ParseActivation(name string) (Activation, error) {
 }
 
 // Eval returns σ(z), σ'(z) and σ″(z).
+// It panics if a is not one of the package's Activation constants.
 func (a Activation) Eval(z float64) (f, d1, d2 float64) {
 	switch a {
 	case SELU:
@@ -102,16 +103,20 @@ func (a Activation) apply(f, d1, d2, z []float64) {
 }
 
 // Apply writes σ(z) into f elementwise; f may be z itself.
+// It panics if a is not one of the package's Activation constants.
 func (a Activation) Apply(f, z []float64) { a.apply(f[:len(z)], nil, nil, z) }
 
 // ApplyDeriv writes σ(z) into f and σ'(z) into d1 elementwise; f may be z
 // itself.
+// It panics if a is not one of the package's Activation constants.
 func (a Activation) ApplyDeriv(f, d1, z []float64) { a.apply(f[:len(z)], d1[:len(z)], nil, z) }
 
 // ApplyBias writes σ(z + b) into f and, when d1 is not nil, σ'(z + b) into
 // d1, for z a row-major matrix of len(b) columns (b added to every row) in
 // one pass; f may be z itself. It equals adding b and then calling Apply or
 // ApplyDeriv, bit for bit.
+// It panics if len(z) is not a multiple of len(b), or if a is not one of the
+// package's Activation constants.
 func (a Activation) ApplyBias(f, d1, z, b []float64) {
 	c := len(b)
 	if c == 0 || len(z)%c != 0 {

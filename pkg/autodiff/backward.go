@@ -11,6 +11,7 @@ func cos(x float64) float64 { return math.Cos(x) }
 // Backward computes the gradient of the 1×1 node loss with respect to every
 // node that needs one: parameter gradients are added into their caller-owned
 // gradient slices, Var gradients are read with Grad.
+// It panics if out is not a 1×1 node of this tape.
 func (t *Tape) Backward(loss Node) {
 	nd := t.check(loss, "Backward")
 	if nd.rows != 1 || nd.cols != 1 {
@@ -28,6 +29,8 @@ func (t *Tape) Backward(loss Node) {
 // (same length as its value) it computes Σ_i cots[i]ᵀ ∂outs[i]/∂(·) for every
 // node that needs a gradient, the vector–Jacobian product the adjoint method
 // uses.
+// It panics if outs and cots differ in length or a cotangent's length is not
+// its node's size.
 func (t *Tape) VJP(outs []Node, cots [][]float64) {
 	if len(outs) != len(cots) {
 		panic(fmt.Sprintf("autodiff: VJP: %d outputs and %d cotangents", len(outs), len(cots)))

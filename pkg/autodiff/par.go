@@ -107,6 +107,7 @@ func (p *tapePool) stop() {
 // one Gemm sum in its fixed order, so results are bit-identical for every
 // worker count. The helpers end when the Tape becomes unreachable or
 // SetWorkers is called again.
+// It panics if workers < 1.
 func (t *Tape) SetWorkers(workers int) {
 	if workers < 1 {
 		panic(fmt.Sprintf("autodiff: SetWorkers(%d), want ≥ 1", workers))

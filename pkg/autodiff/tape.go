@@ -114,6 +114,11 @@ func (a *arena) reset() {
 
 // Tape records a computation graph for reverse-mode differentiation. The zero
 // value is ready to use. A Tape is not safe for concurrent use.
+//
+// Misuse is a programming error, so the methods panic rather than return an
+// error: every method that takes a Node panics if the Node is None (where a
+// node is required) or beyond the nodes recorded since the last Reset, and
+// each method's comment states its other conditions (shapes, lengths).
 type Tape struct {
 	nodes   []node
 	vals    arena
@@ -147,6 +152,7 @@ func (t *Tape) Shape(n Node) (rows, cols int) {
 func (t *Tape) Value(n Node) []float64 { return t.nodes[n].val }
 
 // Scalar returns the value of a 1×1 node.
+// It panics if n is not a 1×1 node.
 func (t *Tape) Scalar(n Node) float64 {
 	nd := &t.nodes[n]
 	if nd.rows != 1 || nd.cols != 1 {
@@ -217,6 +223,7 @@ func checkLen(v []float64, rows, cols int, what string) {
 }
 
 // Const records a constant rows×cols matrix viewing v (no gradient).
+// It panics if len(v) ≠ rows·cols.
 func (t *Tape) Const(v []float64, rows, cols int) Node {
 	checkLen(v, rows, cols, "Const")
 	return t.push(node{op: opLeaf, rows: rows, cols: cols, val: v})
@@ -224,6 +231,7 @@ func (t *Tape) Const(v []float64, rows, cols int) Node {
 
 // Var records an input viewing v whose gradient is kept on the tape and read
 // with Grad after Backward.
+// It panics if len(v) ≠ rows·cols.
 func (t *Tape) Var(v []float64, rows, cols int) Node {
 	checkLen(v, rows, cols, "Var")
 	return t.push(node{op: opLeaf, rows: rows, cols: cols, val: v, grad: t.grads.alloc(rows * cols), needGrad: true})
@@ -231,6 +239,7 @@ func (t *Tape) Var(v []float64, rows, cols int) Node {
 
 // Param records a parameter viewing val; Backward adds its gradient into grad
 // (same length), which the caller zeroes between steps.
+// It panics if len(val) or len(grad) ≠ rows·cols.
 func (t *Tape) Param(val, grad []float64, rows, cols int) Node {
 	checkLen(val, rows, cols, "Param")
 	checkLen(grad, rows, cols, "Param grad")
@@ -248,6 +257,7 @@ func (t *Tape) Full(rows, cols int, x float64) Node {
 }
 
 // MatMul records C = A·B for A m×k and B k×n.
+// It panics if a's columns are not b's rows.
 func (t *Tape) MatMul(a, b Node) Node {
 	na, nb := t.check(a, "MatMul"), t.check(b, "MatMul")
 	if na.cols != nb.rows {
@@ -262,6 +272,8 @@ func (t *Tape) MatMul(a, b Node) Node {
 
 // Linear records y = x·W + b for x n×in, W in×out (row-major, stored in×out)
 // and b 1×out (or None for no bias).
+// It panics if x's columns are not w's rows or b is not None or a 1×(w's
+// columns) row.
 func (t *Tape) Linear(x, w, b Node) Node {
 	nx, nw := t.check(x, "Linear"), t.check(w, "Linear")
 	if nx.cols != nw.rows {
@@ -289,6 +301,7 @@ func (t *Tape) Linear(x, w, b Node) Node {
 }
 
 // AddBias records x + b with the 1×c row b added to every row of x (n×c).
+// It panics if b is not a 1×(x's columns) row.
 func (t *Tape) AddBias(x, b Node) Node {
 	nx, nb := t.check(x, "AddBias"), t.check(b, "AddBias")
 	if nb.rows != 1 || nb.cols != nx.cols {
@@ -329,12 +342,15 @@ func (t *Tape) binary(op opKind, a, b Node, what string) Node {
 }
 
 // Add records a + b (same shape).
+// It panics if a and b differ in shape.
 func (t *Tape) Add(a, b Node) Node { return t.binary(opAdd, a, b, "Add") }
 
 // Sub records a − b (same shape).
+// It panics if a and b differ in shape.
 func (t *Tape) Sub(a, b Node) Node { return t.binary(opSub, a, b, "Sub") }
 
 // Mul records the elementwise product a ⊙ b (same shape).
+// It panics if a and b differ in shape.
 func (t *Tape) Mul(a, b Node) Node { return t.binary(opMul, a, b, "Mul") }
 
 // Scale records s·a.
@@ -361,12 +377,14 @@ func (t *Tape) AddConst(a Node, s float64) Node {
 }
 
 // AXPBY records the fused combination α·x + β·y (same shape).
+// It panics if x and y differ in shape.
 func (t *Tape) AXPBY(alpha float64, x Node, beta float64, y Node) Node {
 	return t.LinComb([]float64{alpha, beta}, []Node{x, y})
 }
 
 // LinComb records Σ_i cs[i]·xs[i] over nodes of one shape (for example the
 // Runge–Kutta update y + h Σ b_i k_i). The slices are copied.
+// It panics if len(cs) ≠ len(xs), xs is empty, or the nodes differ in shape.
 func (t *Tape) LinComb(cs []float64, xs []Node) Node {
 	if len(cs) != len(xs) || len(xs) == 0 {
 		panic(fmt.Sprintf("autodiff: LinComb: %d coefficients for %d nodes", len(cs), len(xs)))
@@ -444,6 +462,8 @@ func (t *Tape) Softplus(a Node) Node { return t.Act(Softplus, a) }
 // None), rows [i·n, (i+1)·n) for i = 1..k are tangents ż_i. The result has the
 // same shape: [σ(z+b); σ'(z+b)⊙ż_1; …; σ'(z+b)⊙ż_k]. One matrix product of the
 // result then pushes the primal and all tangents through the next layer.
+// It panics if n ≤ 0, z's rows are not a multiple of n, or b is not None or a
+// 1×c row.
 func (t *Tape) StackedAct(act Activation, z Node, n int, b Node) Node {
 	nz := t.check(z, "StackedAct")
 	if n <= 0 || nz.rows%n != 0 {
@@ -466,6 +486,7 @@ func (t *Tape) StackedAct(act Activation, z Node, n int, b Node) Node {
 // z is the n×c primal, s is k×c and tangent i is row i of s broadcast over
 // the n rows (the first-layer tangent of the input basis vector e_i is row i
 // of the weight). The result is (k+1)·n × c.
+// It panics if s and z differ in columns or b is not None or a 1×c row.
 func (t *Tape) StackedActRows(act Activation, z, s, b Node) Node {
 	nz, ns := t.check(z, "StackedActRows"), t.check(s, "StackedActRows")
 	if ns.cols != nz.cols {
@@ -563,6 +584,7 @@ func (t *Tape) Sum(a Node) Node {
 }
 
 // Mean records the 1×1 mean of all entries of a.
+// It panics if a is empty.
 func (t *Tape) Mean(a Node) Node {
 	na := t.check(a, "Mean")
 	if len(na.val) == 0 {
@@ -595,6 +617,7 @@ func (t *Tape) RowSum(a Node) Node {
 
 // ConcatCols records [x_1 | x_2 | …], nodes with the same number of rows
 // placed side by side.
+// It panics if xs is empty or the nodes differ in rows.
 func (t *Tape) ConcatCols(xs ...Node) Node {
 	if len(xs) == 0 {
 		panic("autodiff: ConcatCols of nothing")
@@ -627,6 +650,7 @@ func (t *Tape) ConcatCols(xs ...Node) Node {
 
 // ConcatRows records x_1 stacked over x_2 over …, nodes with the same number
 // of columns.
+// It panics if xs is empty or the nodes differ in columns.
 func (t *Tape) ConcatRows(xs ...Node) Node {
 	if len(xs) == 0 {
 		panic("autodiff: ConcatRows of nothing")
@@ -653,6 +677,7 @@ func (t *Tape) ConcatRows(xs ...Node) Node {
 }
 
 // SliceCols records the copy of columns [from, to) of a.
+// It panics unless 0 ≤ from < to ≤ a's columns.
 func (t *Tape) SliceCols(a Node, from, to int) Node {
 	na := t.check(a, "SliceCols")
 	if from < 0 || to > na.cols || from >= to {
@@ -670,6 +695,7 @@ func (t *Tape) SliceCols(a Node, from, to int) Node {
 
 // SliceRows records rows [from, to) of a. It is a view: no copy, and its
 // gradient is accumulated in place in a's gradient.
+// It panics unless 0 ≤ from < to ≤ a's rows.
 func (t *Tape) SliceRows(a Node, from, to int) Node {
 	na := t.check(a, "SliceRows")
 	if from < 0 || to > na.rows || from >= to {
@@ -691,6 +717,7 @@ func (t *Tape) SliceRows(a Node, from, to int) Node {
 }
 
 // BroadcastCol records the n×c matrix whose every column is the n×1 column a.
+// It panics if a is not a column or c ≤ 0.
 func (t *Tape) BroadcastCol(a Node, c int) Node {
 	na := t.check(a, "BroadcastCol")
 	if na.cols != 1 || c <= 0 {
@@ -709,6 +736,7 @@ func (t *Tape) BroadcastCol(a Node, c int) Node {
 }
 
 // BroadcastRow records the n×c matrix whose every row is the 1×c row a.
+// It panics if a is not a row or n ≤ 0.
 func (t *Tape) BroadcastRow(a Node, n int) Node {
 	na := t.check(a, "BroadcastRow")
 	if na.rows != 1 || n <= 0 {
@@ -726,6 +754,7 @@ func (t *Tape) BroadcastRow(a Node, n int) Node {
 // BlockTrace records the n×1 column out[r] = Σ_{i<k} a[i·n + r, i] for a of
 // k·n rows and at least k columns: with tangent block i holding the JVP
 // (∂v/∂x) e_i, this is the exact divergence tr(∂v/∂x) per row.
+// It panics if n ≤ 0, a's rows are not k·n, or a has fewer than k columns.
 func (t *Tape) BlockTrace(a Node, n int) Node {
 	na := t.check(a, "BlockTrace")
 	if n <= 0 || na.rows%n != 0 || na.rows/n > na.cols {

@@ -60,6 +60,7 @@ type Result struct {
 // the step (1-based, "cnf: step k of N: …"); the error wraps ErrDiverged for
 // a non-finite loss or gradient. When ctx is done the run stops before the
 // next step, returning the partial Result and an error wrapping ctx.Err().
+// It panics if m, target or rng is nil.
 func Train(ctx context.Context, m *models.MLP, target datasets.Dataset, cfg Config, tcfg train.Config, rng *rand.Rand) (*Result, error) {
 	if m == nil || target == nil || rng == nil {
 		panic("cnf: Train with a nil model, data set or rng")

@@ -80,6 +80,7 @@ type Independent struct{}
 func (Independent) Name() string { return NameIndependent }
 
 // Pair leaves both batches as they are.
+// It panics if n < 0, d ≤ 0 or a batch is not n×d.
 func (Independent) Pair(x0, x1 []float64, n, d int, _ *rand.Rand) error {
 	checkShapes(x0, x1, n, d)
 	return nil
@@ -100,6 +101,7 @@ func (*ExactOT) Name() string { return NameExactOT }
 
 // Pair reorders x1 so that row i is x1_σ*(i) for the optimal assignment σ*.
 // rng is not used (the plan is deterministic; ties break by index).
+// It panics if n < 0, d ≤ 0 or a batch is not n×d.
 func (o *ExactOT) Pair(x0, x1 []float64, n, d int, _ *rand.Rand) error {
 	checkShapes(x0, x1, n, d)
 	if n == 0 {
@@ -130,6 +132,7 @@ func (o *ExactOT) Perm() []int { return o.perm }
 
 // MeanSqDist returns (1/n) Σ_i |x0_i − x1_i|² for n×d batches: the mean cost
 // of the current pairing.
+// It panics if d ≤ 0 or the batches are not both n×d for one n.
 func MeanSqDist(x0, x1 []float64, d int) float64 {
 	if d <= 0 || len(x0) != len(x1) || len(x0)%d != 0 {
 		panic(fmt.Sprintf("couplings: MeanSqDist of lengths %d and %d with d = %d", len(x0), len(x1), d))

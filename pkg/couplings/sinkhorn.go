@@ -77,6 +77,7 @@ func (s *Sinkhorn) Validate() error {
 
 // Pair draws the pairing from the entropic plan of the batch's squared
 // Euclidean costs with rng.
+// It panics if n < 0, d ≤ 0 or a batch is not n×d.
 func (s *Sinkhorn) Pair(x0, x1 []float64, n, d int, rng *rand.Rand) error {
 	checkShapes(x0, x1, n, d)
 	if n == 0 {
@@ -172,6 +173,7 @@ func (s *Sinkhorn) sampleJoint(plan []float64, n int, rng *rand.Rand) {
 // Plan returns the entropic OT plan (n×n, row-major, total mass 1) for the
 // n×n cost matrix with uniform marginals 1/n. The slice is the Sinkhorn's
 // own buffer, overwritten by the next call. Costs must be finite.
+// It panics if len(cost) ≠ n·n.
 func (s *Sinkhorn) Plan(cost []float64, n int) ([]float64, error) {
 	if n <= 0 || len(cost) != n*n {
 		panic(fmt.Sprintf("couplings: cost of length %d for n = %d", len(cost), n))

@@ -22,6 +22,7 @@ func (t *Toy) Name() string { return t.Label }
 func (t *Toy) Dim() int { return 2 }
 
 // Sample draws n points (n×2).
+// It panics if n < 0.
 func (t *Toy) Sample(rng *rand.Rand, n int) []float64 {
 	if n < 0 {
 		panic("datasets: negative sample count")

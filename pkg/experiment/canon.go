@@ -18,6 +18,8 @@ import (
 // tags, so that the bytes depend only on the values: not on map order, Go
 // field order or Go field names. Floats use the shortest representation
 // that round-trips, so equal float64 values give equal bytes.
+// It panics if v holds a value with no JSON form (a channel, a function, a
+// complex number).
 func Canonical(v any) []byte {
 	b, err := json.Marshal(canonValue(reflect.ValueOf(v)))
 	if err != nil {
@@ -27,6 +29,8 @@ func Canonical(v any) []byte {
 }
 
 // Key returns the hex sha256 of the canonical form of v.
+// It panics if v holds a value with no JSON form (a channel, a function, a
+// complex number).
 func Key(v any) string {
 	h := sha256.Sum256(Canonical(v))
 	return hex.EncodeToString(h[:])

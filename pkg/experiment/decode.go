@@ -106,9 +106,9 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-// decode decodes n into v (addressable). tag is the struct tag of the field
-// holding v (bounds, enum), kind the enclosing method's kind when inside a
-// Method.
+// decode decodes n into v (addressable); path is the field path used in
+// error messages and tag the struct tag of the field holding v (bounds,
+// enum). A Method's kind is read by methodDefault, not passed down.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, tag reflect.StructTag) {
 	n = resolve(n)
 	if isNull(n) {

@@ -21,6 +21,8 @@ func (s *velocitySystem) Eval(t float64, y, dydt []float64) {
 
 // VelocitySystem returns the ODE dx/dt = v_t(x) on an n×d batch x (state
 // length n·f.Dim()). Its Eval allocates nothing beyond what f.Velocity does.
+// It panics if n < 0 or f.Dim() ≤ 0; its Eval panics on a state of length
+// other than n·d.
 func VelocitySystem(f Field, n int) solvers.System {
 	if n < 0 || f.Dim() <= 0 {
 		panic("flow: VelocitySystem needs n >= 0 and a positive dimension")
@@ -49,6 +51,8 @@ func (s *logDensitySystem) Eval(t float64, y, dydt []float64) {
 // LogDensitySystem returns the augmented ODE on y = [x (n·d values), ℓ (n
 // values)]: dx/dt = v_t(x), dℓ_i/dt = −tr(∂v_t/∂x)(x_i) (MATH.md §1). Its Eval
 // allocates nothing beyond what f.VelocityDiv does.
+// It panics if n < 0 or f.Dim() ≤ 0; its Eval panics on a state of length
+// other than n·d + n.
 func LogDensitySystem(f DivField, n int) solvers.System {
 	if n < 0 || f.Dim() <= 0 {
 		panic("flow: LogDensitySystem needs n >= 0 and a positive dimension")
@@ -66,6 +70,7 @@ func rows(x []float64, d int) int {
 
 // Sample pushes the n×d batch x (in place) along dx/dt = v_t(x) from t0 to t1
 // with s, returning the solver's Result (save times as in solvers.Solver).
+// It panics if len(x) is not a multiple of f.Dim().
 func Sample(s solvers.Solver, f Field, x []float64, t0, t1 float64, save []float64) (solvers.Result, error) {
 	n := rows(x, f.Dim())
 	return s.Solve(VelocitySystem(f, n), x, t0, t1, save)
@@ -76,6 +81,7 @@ func Sample(s solvers.Solver, f Field, x []float64, t0, t1 float64, save []float
 // it integrates LogDensitySystem backward from t = 1 to t = 0 and returns
 // log p_0(x(0)) − ℓ(0) (MATH.md §1; see the package comment for the sign).
 // x1 is not modified.
+// It panics if len(x1) is not a multiple of f.Dim().
 func LogLikelihood(s solvers.Solver, f DivField, x1 []float64, logp0 func(x []float64) float64) (logp []float64, st solvers.Stats, err error) {
 	return LogLikelihoodSpan(s, f, x1, 0, 1, logp0)
 }
@@ -84,6 +90,7 @@ func LogLikelihood(s solvers.Solver, f DivField, x1 []float64, logp0 func(x []fl
 // log p_{t1}(x_i) = log p_{t0}(x(t0)) − ∫_{t0}^{t1} tr(∂v_t/∂x)(x(t)) dt, with
 // logp0 the density at t0. Use it for paths whose field is singular at t = 1
 // (VP: t1 = TMax).
+// It panics if len(x) is not a multiple of f.Dim().
 func LogLikelihoodSpan(s solvers.Solver, f DivField, x []float64, t0, t1 float64, logp0 func(x []float64) float64) (logp []float64, st solvers.Stats, err error) {
 	d := f.Dim()
 	n := rows(x, d)

@@ -62,6 +62,7 @@ type LearningErrorResult struct {
 // sample variances s_k². Draw order from rng, per stratum: t, then the source
 // batch, then the target batch. Cost: 2·Strata batch evaluations of
 // PerStratum points.
+// It panics if rng is nil.
 func LearningError(model, oracle flow.Field, cfg LearningErrorConfig, rng *rand.Rand) (LearningErrorResult, error) {
 	if err := cfg.Validate(); err != nil {
 		return LearningErrorResult{}, err

@@ -17,6 +17,8 @@ import (
 // Being unbiased it can be slightly negative when the distributions agree.
 // All bandwidths share one pass over the (n + m)²/2 pairs. n, m ≥ 2 and every
 // h > 0. Cost: O((n + m)²·(d + len(bandwidths))); memory O(len(bandwidths)).
+// It panics if the samples are not n×d and m×d with n, m ≥ 2, or if bandwidths
+// is empty or holds a value that is not finite and positive.
 func MMD(x, y []float64, d int, bandwidths []float64) []float64 {
 	if d <= 0 || len(x)%d != 0 || len(y)%d != 0 {
 		panic(fmt.Sprintf("metrics: MMD needs n×d samples, got lengths %d and %d with d = %d", len(x), len(y), d))
@@ -92,6 +94,8 @@ const MedianHeuristicMaxPoints = 2000
 // points, an evenly strided subset of that many pooled points is used
 // (deterministic, no randomness). Cost: O(P²·d + P² log P) with
 // P = min(n + m, MedianHeuristicMaxPoints); memory O(P²).
+// It panics if d ≤ 0, the samples are not multiples of d, or they pool
+// fewer than 2 points.
 func MedianHeuristic(x, y []float64, d int) float64 {
 	if d <= 0 || len(x)%d != 0 || len(y)%d != 0 {
 		panic(fmt.Sprintf("metrics: MedianHeuristic needs n×d samples, got lengths %d and %d with d = %d", len(x), len(y), d))

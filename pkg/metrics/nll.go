@@ -51,6 +51,7 @@ type NLLResult struct {
 // a Hutchinson estimate leaves log p_1 unbiased (ℓ is linear in the trace
 // estimates) and adds variance, which StdErr includes. Cost: Stats.NFE batch
 // evaluations of f.VelocityDiv on n points.
+// It panics if x1 is not n×d for f's dimension d.
 func NLL(s solvers.Solver, f flow.DivField, x1 []float64, d int) (NLLResult, error) {
 	return NLLSpan(s, f, x1, d, 0, 1)
 }
@@ -59,6 +60,7 @@ func NLL(s solvers.Solver, f flow.DivField, x1 []float64, d int) (NLLResult, err
 // t = 1 (VP: t1 = TMax); the source density N(0, I) is taken at t0 (for VP
 // this is the approximation a_0 ≈ 0 of MATH.md §2, which the caller should
 // report).
+// It panics if x1 is not n×d for f's dimension d, or unless t0 < t1.
 func NLLSpan(s solvers.Solver, f flow.DivField, x1 []float64, d int, t0, t1 float64) (NLLResult, error) {
 	if f.Dim() != d || d <= 0 || len(x1)%d != 0 || len(x1) == 0 {
 		panic(fmt.Sprintf("metrics: NLL of a batch of length %d with d = %d for a field of dimension %d", len(x1), d, f.Dim()))
@@ -95,6 +97,7 @@ func negMeanSE(l []float64) (float64, float64) {
 // WithTruth returns r with the true NLL of the same batch x1 under dens and
 // the gap Mean − TrueNLL; the gap's standard error comes from the per-point
 // differences, which is much smaller than either NLL's own error.
+// It panics if x1 is not the r.N×r.Dim batch r was computed on.
 func (r NLLResult) WithTruth(dens datasets.Density, x1 []float64) NLLResult {
 	if len(x1) != r.N*r.Dim {
 		panic(fmt.Sprintf("metrics: WithTruth batch length %d, want %d×%d", len(x1), r.N, r.Dim))
@@ -114,6 +117,7 @@ func (r NLLResult) WithTruth(dens datasets.Density, x1 []float64) NLLResult {
 
 // TrueNLL returns −mean_i log q(x_i) over the n×d batch x under the known
 // density dens (e.g. a Gaussian mixture; for checkerboard ln 32, MATH.md §5).
+// It panics if d ≤ 0 or len(x) is not a positive multiple of d.
 func TrueNLL(dens datasets.Density, x []float64, d int) float64 {
 	if d <= 0 || len(x)%d != 0 || len(x) == 0 {
 		panic(fmt.Sprintf("metrics: TrueNLL of a batch of length %d with d = %d", len(x), d))
@@ -132,6 +136,7 @@ func TrueNLL(dens datasets.Density, x []float64, d int) float64 {
 // each) (Hutchinson 1989; Grathwohl et al. 2019). It returns the estimate and
 // its standard error from the sample variance of the P terms; the exact
 // variance of one term is Σ_{i≠j} A_ij (A_ij + A_ji). probes ≥ 2.
+// It panics if d ≤ 0, probes < 2 or rng is nil.
 func Hutchinson(jvp func(eps, out []float64), d, probes int, rng *rand.Rand) (trace, stderr float64) {
 	if d <= 0 || probes < 2 || rng == nil {
 		panic(fmt.Sprintf("metrics: Hutchinson needs d > 0, probes ≥ 2 and an rng (d = %d, probes = %d)", d, probes))

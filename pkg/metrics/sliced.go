@@ -36,12 +36,16 @@ type SlicedEstimate struct {
 // grid of quantile levels {i/n} ∪ {j/m} (for n = m the mean squared
 // difference of the sorted values). projections must be at least
 // MinProjections. Cost: L·((n + m)·d + n log n + m log m); memory O(n + m + d).
+// It panics if a sample is empty or not a multiple of d, if projections <
+// MinProjections, or if rng is nil.
 func SlicedW2(x, y []float64, d int, projections int, rng *rand.Rand) float64 {
 	return SlicedW2Estimate(x, y, d, projections, rng).SW2
 }
 
 // SlicedW2Estimate is SlicedW2 returning the estimate with its standard
 // error over directions and the sizes used.
+// It panics if a sample is empty or not a multiple of d, if projections <
+// MinProjections, or if rng is nil.
 func SlicedW2Estimate(x, y []float64, d int, projections int, rng *rand.Rand) SlicedEstimate {
 	if d <= 0 || len(x)%d != 0 || len(y)%d != 0 || len(x) == 0 || len(y) == 0 {
 		panic(fmt.Sprintf("metrics: SlicedW2 needs non-empty n×d and m×d samples, got lengths %d and %d with d = %d", len(x), len(y), d))

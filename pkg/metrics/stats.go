@@ -122,6 +122,7 @@ func WelchTest(a, b []float64) (t, df, p float64) {
 // (pairs share a seed): t = mean(δ)/(sd(δ)/sqrt(n)), df = n − 1, two-sided p.
 // len(a) must equal len(b); pairs with a non-finite member are excluded. With
 // fewer than 2 pairs or zero spread of the differences the results are NaN.
+// It panics if len(a) ≠ len(b).
 func PairedTTest(a, b []float64) (t, df, p float64) {
 	if len(a) != len(b) {
 		panic(fmt.Sprintf("metrics: PairedTTest needs equal lengths, got %d and %d", len(a), len(b)))

@@ -35,6 +35,9 @@ type TrajectoryStats struct {
 // Path energy (Tong et al. 2024, "Improving and generalizing flow-based
 // generative models with minibatch optimal transport", TMLR, §5):
 // E ∫ |v_t(Z_t)|² dt; see NPE.
+// It panics if times and traj differ in length or have fewer than 2 entries,
+// if d is not f's dimension, if a state is not n×d, or if times are not
+// strictly increasing.
 func TrajectoryMetrics(f flow.Field, times []float64, traj [][]float64, n, d int) TrajectoryStats {
 	K := len(times) - 1
 	if K < 1 || len(traj) != len(times) {
@@ -78,11 +81,13 @@ func TrajectoryMetrics(f flow.Field, times []float64, traj [][]float64, n, d int
 }
 
 // Straightness returns TrajectoryMetrics(f, times, traj, n, d).Straightness.
+// It panics as TrajectoryMetrics does.
 func Straightness(f flow.Field, times []float64, traj [][]float64, n, d int) float64 {
 	return TrajectoryMetrics(f, times, traj, n, d).Straightness
 }
 
 // PathEnergy returns TrajectoryMetrics(f, times, traj, n, d).PathEnergy.
+// It panics as TrajectoryMetrics does.
 func PathEnergy(f flow.Field, times []float64, traj [][]float64, n, d int) float64 {
 	return TrajectoryMetrics(f, times, traj, n, d).PathEnergy
 }
@@ -94,6 +99,7 @@ func PathEnergy(f flow.Field, times []float64, traj [][]float64, n, d int) float
 // with equality for the optimal one, so NPE = 0 means optimal transport.
 // Use exact W2² between large samples (W2Exact) or a closed form. w2sq must
 // be positive.
+// It panics unless w2sq > 0.
 func NPE(energy, w2sq float64) float64 {
 	if !(w2sq > 0) {
 		panic(fmt.Sprintf("metrics: NPE with W2² = %v, want > 0", w2sq))

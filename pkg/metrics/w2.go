@@ -23,12 +23,14 @@ type W2Result struct {
 // exact W2 between two finite samples of the same distribution is not 0: it
 // is biased upward by the sampling noise (in 2-D it decays only like
 // sqrt(log n / n)), so compare methods at equal n.
+// It panics if x and y are not both n×d for one n.
 func W2(x, y []float64, d int) (float64, error) {
 	r, err := W2Exact(x, y, d)
 	return r.W2, err
 }
 
 // W2Exact is W2 returning the squared distance, the size and the solver's work.
+// It panics if x and y are not both n×d for one n.
 func W2Exact(x, y []float64, d int) (W2Result, error) {
 	if d <= 0 || len(x)%d != 0 || len(y)%d != 0 {
 		panic(fmt.Sprintf("metrics: W2 needs n×d samples, got lengths %d and %d with d = %d", len(x), len(y), d))

@@ -41,6 +41,8 @@ func (m *MLP) checkDepth() {
 // Build records v_t(x) on tp for x (n×d) and per-row times t (n×1) and
 // returns the n×d velocity node; it is differentiable w.r.t. θ (into Grad)
 // and x.
+// It panics if x is not n×Dim, t is not n×1, or the MLP has more than 16
+// layers.
 func (m *MLP) Build(tp *ad.Tape, x, t ad.Node) ad.Node {
 	m.checkDepth()
 	var ws, bs [maxLayers]ad.Node
@@ -59,6 +61,8 @@ func (m *MLP) Build(tp *ad.Tape, x, t ad.Node) ad.Node {
 // divergence is exact (d tangents e_i); otherwise probes are n×d nodes ε_p
 // and div = (1/P) Σ_p ε_pᵀ (∂v/∂x) ε_p (Hutchinson). Both outputs are
 // differentiable w.r.t. θ and x (second order: backprop through the JVPs).
+// It panics if x is not n×Dim, t is not n×1, a probe is not n×d, there are
+// more than 63 probes, or the MLP has more than 16 layers.
 func (m *MLP) BuildDiv(tp *ad.Tape, x, t ad.Node, probes []ad.Node) (v, div ad.Node) {
 	m.checkDepth()
 	var ws, bs [maxLayers]ad.Node

@@ -18,6 +18,7 @@ import (
 // once the buffers have grown to n. Rows are processed in fixed blocks (on
 // SetWorkers goroutines), and the per-block sums are added in block order,
 // so the result does not depend on the worker count.
+// It panics unless len(xt) = len(u) = len(t)·Dim.
 func (m *MLP) FMLossGrad(xt, t, u []float64) float64 {
 	d := m.Cfg.Dim
 	if len(xt)%d != 0 || len(u) != len(xt) || len(t)*d != len(xt) {

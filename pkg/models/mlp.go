@@ -90,6 +90,7 @@ type workspace struct {
 // NewMLP validates cfg and returns an MLP initialised like PyTorch's Linear
 // (weights and biases uniform on ±1/sqrt(fan_in)), drawn from rng in the
 // order W_1, b_1, W_2, b_2, ….
+// It panics if rng is nil.
 func NewMLP(cfg Config, rng *rand.Rand) (*MLP, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -247,6 +248,7 @@ func (m *MLP) firstLayer(z, x []float64, n int) {
 
 // Velocity writes v_t(x) for the n×d batch x into dst (n×d, not aliasing x).
 // The rows are computed in blocks, on SetWorkers goroutines.
+// It panics if len(x) is not a multiple of Dim or len(dst) ≠ len(x).
 func (m *MLP) Velocity(dst, x []float64, t float64) {
 	n := m.checkBatch(dst, x)
 	if n == 0 {
@@ -343,6 +345,8 @@ func (m *MLP) velBlock(w, blk int) {
 // VelocityDiv writes v_t(x) into dst (n×d) and the exact divergence
 // tr(∂v_t/∂x) per point into div (n), from d forward-mode tangents. It is
 // VelocityDivProbes with no probes.
+// It panics if len(x) is not a multiple of Dim, len(dst) ≠ len(x), or len(div)
+// is not the number of rows.
 func (m *MLP) VelocityDiv(dst, div, x []float64, t float64) {
 	m.VelocityDivProbes(dst, div, x, t, nil)
 }

@@ -116,6 +116,7 @@ func (p *pool) stop() {
 // number of goroutines (1, the default, computes everything on the caller).
 // Results are bit-identical for every worker count. The helper goroutines
 // end when the MLP becomes unreachable or SetWorkers is called again.
+// It panics if workers < 1.
 func (m *MLP) SetWorkers(workers int) {
 	if workers < 1 {
 		panic(fmt.Sprintf("models: SetWorkers(%d), want ≥ 1", workers))

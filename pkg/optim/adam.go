@@ -71,6 +71,7 @@ type Adam struct {
 
 // New returns an optimiser for n parameters with zero moments, or the
 // configuration's validation error.
+// It panics if n < 0.
 func New(cfg Config, n int) (*Adam, error) {
 	if n < 0 {
 		panic("optim: negative parameter count")
@@ -90,6 +91,7 @@ func (a *Adam) Steps() int { return a.k }
 // Step applies one update to theta in place with gradient g and learning rate
 // lr (the schedule's value for this step; the configured LR is not used
 // here). g is left unchanged. It allocates nothing.
+// It panics if theta or g is not of the length the optimiser was built for.
 func (a *Adam) Step(theta, g []float64, lr float64) {
 	if len(theta) != len(a.m) || len(g) != len(a.m) {
 		panic(fmt.Sprintf("optim: Step with %d params and %d grads, optimiser built for %d", len(theta), len(g), len(a.m)))

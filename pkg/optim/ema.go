@@ -36,6 +36,7 @@ func (e *EMA) Updates() int { return e.n }
 
 // Update folds params into the average: θ̄ ← δ·θ̄ + (1 − δ)·θ. It allocates
 // nothing.
+// It panics if params is not of the average's length.
 func (e *EMA) Update(params []float64) {
 	if len(params) != len(e.avg) {
 		panic(fmt.Sprintf("optim: EMA update with %d params, average has %d", len(params), len(e.avg)))
@@ -52,6 +53,7 @@ func (e *EMA) Update(params []float64) {
 func (e *EMA) Params() []float64 { return e.avg }
 
 // CopyTo writes the averaged parameters into dst.
+// It panics if dst is not of the average's length.
 func (e *EMA) CopyTo(dst []float64) {
 	if len(dst) != len(e.avg) {
 		panic(fmt.Sprintf("optim: EMA CopyTo %d params, average has %d", len(dst), len(e.avg)))
@@ -61,6 +63,7 @@ func (e *EMA) CopyTo(dst []float64) {
 
 // Swap exchanges the contents of params and the average, so a model can be
 // evaluated with the averaged weights and restored by a second Swap.
+// It panics if params is not of the average's length.
 func (e *EMA) Swap(params []float64) {
 	if len(params) != len(e.avg) {
 		panic(fmt.Sprintf("optim: EMA Swap with %d params, average has %d", len(params), len(e.avg)))

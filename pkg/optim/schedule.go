@@ -37,6 +37,7 @@ type Cosine struct {
 }
 
 // At returns γ_k.
+// It panics if k < 0.
 func (c Cosine) At(k int) float64 {
 	if k < 0 {
 		panic("optim: negative step index")
@@ -69,6 +70,7 @@ type Warmup struct {
 }
 
 // At returns γ_k.
+// It panics if k < 0.
 func (w Warmup) At(k int) float64 {
 	if k < 0 {
 		panic("optim: negative step index")

@@ -25,6 +25,7 @@ type Path struct {
 // Sample writes, for every row i of the n×d batches x0 and x1 with time t[i]
 // (n = len(t)), x_t = s·x0 + a·x1 into xt and the target u = s'·x0 + a'·x1
 // (= dψ_t(x0)/dt) into ut.
+// It panics if d ≤ 0 or xt, ut, x0, x1 are not all of length len(t)·d.
 func (p Path) Sample(xt, ut, x0, x1, t []float64, d int) {
 	n := len(t)
 	if d <= 0 {
@@ -48,6 +49,7 @@ func (p Path) Sample(xt, ut, x0, x1, t []float64, d int) {
 // SampleNoise is Sample plus the noise term: x_t = s·x0 + a·x1 + σ·ε with
 // σ = p.Noise and eps the n×d standard normal draws (the caller's stream);
 // ut is Sample's target. eps is read only when σ ≠ 0 and may then be nil.
+// It panics if d ≤ 0 or xt, ut, x0, x1, eps are not all of length len(t)·d.
 func (p Path) SampleNoise(xt, ut, x0, x1, eps, t []float64, d int) {
 	p.Sample(xt, ut, x0, x1, t, d)
 	if p.Noise == 0 {
@@ -73,6 +75,8 @@ func (p Path) ValidateNoise() error {
 // for the n×d batches x and x1 (row i of x conditioned on row i of x1) into dst.
 // It is singular where s_t = 0 (t = 1 for VP, Rectified, Cosine and OT with
 // σ_min = 0).
+// It panics if d ≤ 0 or dst, x, x1 are not of one length that is a multiple of
+// d.
 func (p Path) CondField(dst, x, x1 []float64, d int, t float64) {
 	if d <= 0 {
 		panic("paths: non-positive dimension")

@@ -103,6 +103,7 @@ type Evaluation struct {
 // the trajectory metrics of the Dopri5 flow (see Evaluation). SW2 directions
 // come from a second stream split from rng. A failed solve or non-finite
 // sample is an error naming the solver.
+// It panics if rng is nil.
 func Evaluate(f flow.Field, source datasets.Dataset, test []float64, cfg EvalConfig, rng *rand.Rand) (Evaluation, error) {
 	if err := cfg.Validate(); err != nil {
 		return Evaluation{}, err

@@ -53,6 +53,7 @@ func TrainFirst(ctx context.Context, m *models.MLP, source, target datasets.Data
 // each) and the solver's work. f is a trained model (*models.MLP) or any
 // flow.Field, e.g. an exact oracle field. A source of the wrong dimension, a
 // failed solve or a non-finite X1' is an error.
+// It panics if rng or s is nil.
 func GeneratePairs(f flow.Field, source datasets.Dataset, n int, s solvers.Solver, rng *rand.Rand) (x0, x1 []float64, st solvers.Stats, err error) {
 	if rng == nil {
 		panic("rectify: nil rng")
@@ -127,6 +128,7 @@ func stageModel(arch models.Config, warm *models.MLP, initRNG *rand.Rand) (*mode
 // cold reflow see the same batches and times); the rest drive training.
 // When sc.Train keeps an EMA the returned model holds the average. When
 // ctx is done training stops before the next step with ctx's error.
+// It panics if rng is nil.
 func Reflow(ctx context.Context, sc StageConfig, rng *rand.Rand) (*models.MLP, *train.Result, error) {
 	initRNG := split(rng)
 	m, err := stageModel(sc.Arch, sc.Warm, initRNG)
@@ -149,6 +151,7 @@ func Reflow(ctx context.Context, sc StageConfig, rng *rand.Rand) (*models.MLP, *
 // clipping, EMA, the Progress hook, cancellation and the Result are as in
 // Reflow (the loop's bookkeeping is pkg/train's Stepper and Loop);
 // Result.NFE counts B forward passes per step.
+// It panics if rng is nil.
 func Distill(ctx context.Context, sc StageConfig, rng *rand.Rand) (*models.MLP, *train.Result, error) {
 	initRNG := split(rng)
 	m, err := stageModel(sc.Arch, sc.Warm, initRNG)
@@ -244,6 +247,7 @@ type Stage struct {
 // training; the distillation's pairs and training), so the first k stages
 // of a run with more iterations are bit-identical to a run with k. On an
 // error the stages completed so far are returned with it.
+// It panics if rng is nil.
 func Run(ctx context.Context, arch models.Config, source, target datasets.Dataset, coupling couplings.Coupling, tc train.Config, cfg Config, rng *rand.Rand) ([]Stage, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 // Package results defines the records the runner writes into the results
-// store and the report reads back. One Run per artifact (a training or an
-// evaluation), serialised as JSON, one file per artifact.
+// store and the report reads back. One Run per artifact, of one of the six
+// Kinds (test set, training, reflow pairs, evaluation, model evaluation,
+// transport cost), serialised as JSON, one file per artifact.
 package results
 
 // Param is one identifying field of a run: a swept or fixed spec value, e.g.
@@ -20,8 +21,9 @@ type Metric struct {
 }
 
 // File is a file written beside the record, path relative to the results
-// directory, with its role: "samples" (.npy n×d), "trajectories" (.npy
-// K×n×d), "density" (.npy grid of log-densities), "checkpoint", "pairs".
+// directory, with its role: "testset" (.npy n×d), "samples" (.npy n×d),
+// "trajectories" (.npy K×n×d), "density" (.npy grid of log-densities),
+// "checkpoint", "pairs".
 //
 // SHA256 is the hex sha256 of the file's bytes, filled by the store when
 // the record is written and checked before the file is used (empty in

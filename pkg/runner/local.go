@@ -40,6 +40,7 @@ var LocalKinds = experiment.MethodKinds()
 type Local struct{}
 
 // Execute implements Executor.
+// It panics if j's artifact has a kind that Plan does not produce.
 func (Local) Execute(ctx context.Context, j *Job) (results.Run, error) {
 	switch j.Artifact.Kind {
 	case KindTestSet:

@@ -25,14 +25,11 @@ const (
 	KindTransport = results.KindTransport
 )
 
-// Versions of the computation behind each kind; bumping one invalidates
-// the cached artifacts of that kind (and, through the keys, everything
-// downstream).
-//
-// train 3: pkg/train's loop and streams, pkg/cnf, pkg/rectify for reflow
-// and distillation (2 had the reflow stages on train.TrainPairs directly);
-// eval 3: NPE's W2² from the transport artifact; modeleval 2: the VP
-// likelihood on [0, TMax].
+// Versions of the computation behind each kind. A version enters the key of
+// every artifact of its kind, so bumping it invalidates the cached artifacts
+// of that kind (and, through the keys, everything downstream). Bump it when
+// a kind's computation changes in a way its configuration does not show; the
+// commit that bumps it says why.
 var kindVersion = map[results.Kind]int{KindTestSet: 1, KindTrain: 4, KindPairs: 1, KindEval: 3, KindModelEval: 3, KindTransport: 1}
 
 // Artifact is one node of the plan: a computation, its configuration, its

@@ -146,6 +146,7 @@ func (d *Dopri5) initialStep(sys System, y []float64, t, dir, hmax float64) floa
 // contains them (exactly y at a step end), so they do not change the steps
 // taken. It returns an error wrapping ErrStepUnderflow or ErrMaxSteps when the
 // integration cannot reach t1; y then holds the last accepted state.
+// It panics if y is empty.
 func (d *Dopri5) Solve(sys System, y []float64, t0, t1 float64, save []float64) (Result, error) {
 	if err := d.Validate(); err != nil {
 		return Result{}, err

@@ -80,6 +80,7 @@ func (f *Fixed) step(sys System, y []float64, t, h float64) {
 // the result. Save times must coincide with grid points t0 + k·(t1 − t0)/Steps
 // (to 1e-9 of a step); fixed-step methods do not interpolate, so any other save
 // time is an error.
+// It panics if y is empty.
 func (f *Fixed) Solve(sys System, y []float64, t0, t1 float64, save []float64) (Result, error) {
 	if err := f.Validate(); err != nil {
 		return Result{}, err
@@ -133,6 +134,7 @@ func (f *Fixed) Solve(sys System, y []float64, t0, t1 float64, save []float64) (
 // y(grid[len(grid)−1]). Steps is not used. With save, Result.Times is a copy
 // of grid and Result.Traj holds the state at every grid time, y(grid[0])
 // included.
+// It panics if y is empty.
 func (f *Fixed) SolveGrid(sys System, y []float64, grid []float64, save bool) (Result, error) {
 	if err := f.Tableau.Validate(); err != nil {
 		return Result{}, err

@@ -93,12 +93,14 @@ func (e *parseError) Unwrap() error { return e.err }
 // data files first: the record marks the artifact complete. Put fills the
 // sha256 of each of r's files from the bytes on disk (where r has none)
 // and the record's own checksum.
+// It panics if r has no key.
 func (s *Store) Put(r results.Run) error {
 	_, err := s.PutRecord(r)
 	return err
 }
 
 // PutRecord is Put returning the record as stored, checksums filled.
+// It panics if r has no key.
 func (s *Store) PutRecord(r results.Run) (results.Run, error) {
 	if r.Key == "" {
 		panic("store: record without key")
@@ -114,6 +116,7 @@ func (s *Store) PutRecord(r results.Run) (results.Run, error) {
 }
 
 // WriteFile writes a store file atomically.
+// It panics if name is empty, starts with a dot or contains a path separator.
 func (s *Store) WriteFile(name string, data []byte) error {
 	checkName(name)
 	return WriteAtomic(s.Path(name), func(w io.Writer) error {
@@ -124,18 +127,21 @@ func (s *Store) WriteFile(name string, data []byte) error {
 
 // Create writes a store file atomically from a writer function, e.g. an
 // .npy encoder.
+// It panics if name is empty, starts with a dot or contains a path separator.
 func (s *Store) Create(name string, write func(io.Writer) error) error {
 	checkName(name)
 	return WriteAtomic(s.Path(name), write)
 }
 
 // ReadFile reads a store file.
+// It panics if name is empty, starts with a dot or contains a path separator.
 func (s *Store) ReadFile(name string) ([]byte, error) {
 	checkName(name)
 	return os.ReadFile(s.Path(name))
 }
 
 // Exists reports whether a store file exists.
+// It panics if name is empty, starts with a dot or contains a path separator.
 func (s *Store) Exists(name string) bool {
 	checkName(name)
 	_, err := os.Stat(s.Path(name))

@@ -208,6 +208,7 @@ func (s *Store) ReadVerified(key string, f results.File) ([]byte, error) {
 // <key>.* out of the store into <root>/quarantine/<key>-<time>/, with a
 // note saying why, so that the artifact is recomputed and the damaged
 // bytes are kept for inspection. It returns that directory.
+// It panics if key is empty, starts with a dot or contains a path separator.
 func (s *Store) Quarantine(key, why string) (string, error) {
 	checkName(key)
 	ents, err := os.ReadDir(filepath.Join(s.root, Dir))

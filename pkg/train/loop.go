@@ -41,6 +41,7 @@ type Stepper struct {
 // optimiser, schedule (nil: Constant{Optim.LR}), clipping and EMA of cfg.
 // cfg.Steps is the total used in error messages. cfg is assumed validated
 // (Config.Validate); an optimiser or EMA setting error is returned.
+// It panics if params and grad differ in length.
 func NewStepper(cfg Config, params, grad []float64) (*Stepper, error) {
 	if len(params) != len(grad) {
 		panic(fmt.Sprintf("train: %d parameters and %d gradient entries", len(params), len(grad)))
@@ -123,6 +124,7 @@ type Loop struct {
 // NewLoop returns the Loop of cfg around s, recording into res (whose
 // Curve and CurveEvery it sets; other fields are left to the caller, e.g.
 // Warnings, NFE, PairCost). The wall-time clock starts here.
+// It panics if ctx, s or res is nil.
 func NewLoop(ctx context.Context, cfg Config, s *Stepper, res *Result) *Loop {
 	if ctx == nil || s == nil || res == nil {
 		panic("train: NewLoop with a nil context, Stepper or Result")
@@ -208,6 +210,7 @@ type Epochs struct {
 
 // NewEpochs returns the Epochs of set (n rows of dimension d), shuffled
 // with rng before the first batch.
+// It panics if set is not n×d or rng is nil.
 func NewEpochs(set []float64, n, d int, rng *rand.Rand) *Epochs {
 	if len(set) != n*d || rng == nil {
 		panic(fmt.Sprintf("train: NewEpochs with %d values for %d×%d rows or a nil rng", len(set), n, d))

@@ -113,6 +113,7 @@ type batchSource func(x0, x1 []float64) error
 // coupling failure) is an error naming the step; the partial Result is
 // returned with it. When ctx is done the run stops before the next step,
 // returning the partial Result and an error wrapping ctx.Err().
+// It panics if sched, coupling or rng is nil.
 func FM(ctx context.Context, m *models.MLP, sched paths.Schedule, source, target datasets.Dataset, coupling couplings.Coupling, cfg Config, rng *rand.Rand) (*Result, error) {
 	return FMPath(ctx, m, paths.Path{Schedule: sched}, source, target, coupling, cfg, rng)
 }
@@ -122,6 +123,7 @@ func FM(ctx context.Context, m *models.MLP, sched paths.Schedule, source, target
 // and OT-CFM with the Rectified schedule). ε is drawn from a fifth stream
 // of rng, created after the other four, so σ = 0 gives FM's result bit for
 // bit.
+// It panics if path.Schedule, coupling or rng is nil.
 func FMPath(ctx context.Context, m *models.MLP, path paths.Path, source, target datasets.Dataset, coupling couplings.Coupling, cfg Config, rng *rand.Rand) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -183,6 +185,7 @@ func FMPath(ctx context.Context, m *models.MLP, path paths.Path, source, target 
 
 // TrainPairs trains m on the fixed pairs (x0_i, x1_i), i < n (n×d each),
 // with the rectified path: every step draws B distinct pair indices.
+// It panics if rng is nil.
 func TrainPairs(ctx context.Context, m *models.MLP, x0, x1 []float64, n int, cfg Config, rng *rand.Rand) (*Result, error) {
 	if cfg.TrainSet != 0 {
 		return nil, errors.New("train: train_set does not apply to TrainPairs (the pairs are the training set)")

@@ -41,6 +41,7 @@ func omega(r2 float64) float64 { return 1 + r2 }
 // origin with a radius-dependent angular speed ω(r) = 1 + r²:
 // x' = −ω(r)·y, y' = ω(r)·x. The radius is invariant, so each point rotates
 // rigidly by the angle ω(r)·(t − T0). On [0, 3].
+// It panics if len(pts) is odd.
 func Rotation(pts []float64) Problem {
 	return rotation(pts, false)
 }
@@ -48,6 +49,7 @@ func Rotation(pts []float64) Problem {
 // RotationArc is Rotation with an augmented state [x (n×2), ℓ (n)], where
 // ℓ_i' = |v_i| is the speed of point i, so ℓ_i(t) = ω(r_i)·r_i·t is its arc
 // length: the layout of the likelihood system [x, log-density].
+// It panics if len(pts) is odd.
 func RotationArc(pts []float64) Problem {
 	return rotation(pts, true)
 }
