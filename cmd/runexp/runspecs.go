@@ -56,12 +56,7 @@ func readPublished(path string) (*report.Published, []byte, error) {
 	if path == "" {
 		return nil, nil, nil
 	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	p, err := report.ReadPublished(path)
-	return p, raw, err
+	return report.ReadPublishedFile(path)
 }
 
 func init() {
@@ -297,6 +292,11 @@ func loadAll(stderr io.Writer, paths []string, sets []string, reg experiment.Reg
 		}
 		if _, _, err := readPublished(publishedPath(f)); err != nil {
 			fmt.Fprintf(stderr, "%s: report.published: %v\n", f.Path, err)
+			ok = false
+			continue
+		}
+		if err := checkResources(f, reg, machineMemory()); err != nil {
+			fmt.Fprintln(stderr, err)
 			ok = false
 			continue
 		}

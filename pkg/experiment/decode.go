@@ -252,7 +252,7 @@ func (d *decoder) decodeScalar(n *yaml.Node, v reflect.Value, path string, tag r
 			return
 		}
 		if tag.Get("pattern") == "name" && !validName(n.Value) {
-			d.fail(n, path, "must be letters, digits, '-', '_' or '.' (it names a directory)")
+			d.fail(n, path, fmt.Sprintf("must be 1 to %d letters, digits, '-', '_' or '.' (it names a directory)", MaxNameLen))
 			return
 		}
 		v.SetString(n.Value)
@@ -268,8 +268,12 @@ func (d *decoder) decodeScalar(n *yaml.Node, v reflect.Value, path string, tag r
 			d.fail(n, path, "expected an integer, got "+nodeKind(n))
 			return
 		}
-		if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		if f != math.Trunc(f) {
 			d.fail(n, path, "expected an integer, got "+n.Value)
+			return
+		}
+		if math.Abs(f) > 1<<53 {
+			d.fail(n, path, fmt.Sprintf("%s is too large: integers in a spec are at most 2^53 (about 9e15), and far smaller values already exceed any machine's time or memory", n.Value))
 			return
 		}
 		if !d.checkBounds(n, path, tag, f) {
@@ -312,7 +316,7 @@ func typeWord(k reflect.Kind) string {
 }
 
 func validName(s string) bool {
-	if s == "" || s == "." || s == ".." {
+	if s == "" || s == "." || s == ".." || len(s) > MaxNameLen {
 		return false
 	}
 	for _, r := range s {

@@ -83,12 +83,21 @@ func (es Errors) Error() string {
 // errorSet collects problems, dropping exact repeats (the same node decoded
 // at several grid points).
 type errorSet struct {
-	file string
-	list Errors
-	seen map[string]bool
+	file    string
+	list    Errors
+	seen    map[string]bool
+	dropped int // problems beyond maxKept, not kept
 }
 
+// maxKept is the number of problems kept (sorted, the first MaxErrors are
+// printed).
+const maxKept = 1000
+
 func (s *errorSet) add(line, col int, path, msg string, valid []string) {
+	if len(s.list) >= maxKept {
+		s.dropped++ // counted, not kept: a file of a million bad keys
+		return
+	}
 	e := &Error{File: s.file, Line: line, Col: col, Path: path, Msg: msg, Valid: valid}
 	k := e.Error()
 	if s.seen == nil {
@@ -116,5 +125,10 @@ func (s *errorSet) err() error {
 		}
 		return out[i].Col < out[j].Col
 	})
+	if more := len(out) - MaxErrors + s.dropped; more > 0 && len(out) > MaxErrors {
+		out = append(out[:MaxErrors:MaxErrors], &Error{File: s.file, Msg: fmt.Sprintf("and %d more problems", more)})
+	} else if s.dropped > 0 {
+		out = append(out, &Error{File: s.file, Msg: fmt.Sprintf("and %d more problems", s.dropped)})
+	}
 	return out
 }

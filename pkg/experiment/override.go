@@ -23,6 +23,9 @@ func applySet(root *yaml.Node, expr string) error {
 	if !ok || path == "" {
 		return fail(expr, "expected key.path=value")
 	}
+	if why := pathProblem(path); why != "" {
+		return fail(path, "malformed key path: "+why)
+	}
 	var vdoc yaml.Node
 	if err := yaml.Unmarshal([]byte(value), &vdoc); err != nil {
 		return fail(path, "value is not valid YAML: "+err.Error())

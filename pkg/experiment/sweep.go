@@ -5,7 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
+	"io"
 	"reflect"
 	"slices"
 	"strconv"
@@ -79,7 +79,7 @@ func (f *File) Hash() string {
 
 // Load reads, overrides, expands and validates one spec file.
 func Load(path string, sets []string, reg Registry) (*File, error) {
-	data, err := os.ReadFile(path)
+	data, err := readSpec(path)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +100,18 @@ func Parse(path string, data []byte, sets []string, reg Registry) (*File, error)
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
 		errs.add(0, 0, "", "not valid YAML: "+err.Error(), nil)
+		return nil, errs.err()
+	}
+	var second yaml.Node
+	if err := dec.Decode(&second); err == nil {
+		errs.add(second.Line, second.Column, "", "a second YAML document (after ---): a spec is one document; put each spec in its own file", nil)
+		return nil, errs.err()
+	} else if err != io.EOF {
+		errs.add(0, 0, "", "not valid YAML after the first document: "+err.Error(), nil)
+		return nil, errs.err()
+	}
+	if n := expandedSize(&doc, MaxExpandedNodes, map[*yaml.Node]int{}); n > MaxExpandedNodes {
+		errs.add(0, 0, "", fmt.Sprintf("with its aliases (*name) expanded the spec has more than %d YAML nodes: aliases nested too deep", MaxExpandedNodes), nil)
 		return nil, errs.err()
 	}
 	root := resolve(&doc)
@@ -137,7 +149,7 @@ func Parse(path string, data []byte, sets []string, reg Registry) (*File, error)
 		return nil, err
 	}
 	for _, subst := range points {
-		concrete := cloneNode(root, subst)
+		concrete := cloneNode(root, subst, map[*yaml.Node]*yaml.Node{})
 		spec := Default()
 		d.where = map[string]pos{}
 		before := len(errs.list)
@@ -382,21 +394,29 @@ func sortedKeys(m map[string]any) []string {
 }
 
 // cloneNode deep-copies n, replacing every node that is a key of subst by
-// (a copy of) its value.
-func cloneNode(n *yaml.Node, subst map[*yaml.Node]*yaml.Node) *yaml.Node {
+// (a copy of) its value. done maps the nodes copied so far to their
+// copies, so an anchored node is copied once and its aliases point to
+// that copy (nested aliases are not expanded into a tree).
+func cloneNode(n *yaml.Node, subst map[*yaml.Node]*yaml.Node, done map[*yaml.Node]*yaml.Node) *yaml.Node {
 	if n == nil {
 		return nil
 	}
+	if c, ok := done[n]; ok {
+		return c
+	}
 	if r, ok := subst[n]; ok {
-		return cloneNode(r, nil)
+		c := cloneNode(r, nil, map[*yaml.Node]*yaml.Node{})
+		done[n] = c
+		return c
 	}
 	c := *n
+	done[n] = &c
 	if n.Kind == yaml.AliasNode {
-		c.Alias = cloneNode(n.Alias, subst)
+		c.Alias = cloneNode(n.Alias, subst, done)
 	}
 	c.Content = make([]*yaml.Node, len(n.Content))
 	for i, ch := range n.Content {
-		c.Content[i] = cloneNode(ch, subst)
+		c.Content[i] = cloneNode(ch, subst, done)
 	}
 	return &c
 }

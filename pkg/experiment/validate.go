@@ -85,6 +85,11 @@ func validate(s *Spec, d *decoder, root *yaml.Node) {
 		}
 		if m.Label == "" {
 			fail(p+".label", "required")
+		} else if why := labelProblem(m.Label); why != "" {
+			fail(p+".label", why)
+		}
+		if m.TrainSteps > 0 && s.Training.Schedule.Warmup >= m.TrainSteps {
+			fail(p+".train_steps", fmt.Sprintf("%d steps are not more than the warm-up training.schedule.warmup = %d", m.TrainSteps, s.Training.Schedule.Warmup))
 		}
 		for j := range i {
 			if s.Methods[j].Label == m.Label && m.Label != "" {

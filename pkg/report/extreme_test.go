@@ -48,3 +48,16 @@ func TestExtremeValuesNeverPanic(t *testing.T) {
 		}
 	}
 }
+
+func TestPublishedFileBounded(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		if _, _, err := ReadPublishedFile("/dev/zero"); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("/dev/zero: %v", err)
+		}
+	}
+	big := filepath.Join(t.TempDir(), "big.csv")
+	os.WriteFile(big, make([]byte, MaxPublishedBytes+1), 0o644)
+	if _, _, err := ReadPublishedFile(big); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("a big file: %v", err)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,16 +45,8 @@ type Published struct {
 // "method,dataset,metric,mean,spread" and one row per published cell. Other
 // comment lines are ignored. Errors name the file and the line.
 func ReadPublished(path string) (*Published, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	p, err := parsePublished(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return p, nil
+	p, _, err := ReadPublishedFile(path)
+	return p, err
 }
 
 func parsePublished(r io.Reader) (*Published, error) {
