@@ -9,7 +9,7 @@
 //
 //	C ← op(A)·op(B) + 1·biasᵀ,
 //
-// the affine layer of the MLP vector fields (MATH.md §6: input d + 1, hidden
+// the affine layer of the MLP vector fields (docs/MATH.md §6: input d + 1, hidden
 // widths 64) on a batch stored one point per row, Y = X·W + 1·bᵀ.
 //
 // The product follows the blocked scheme of Goto and van de Geijn, "Anatomy of

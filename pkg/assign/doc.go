@@ -2,7 +2,7 @@
 // n×n cost matrix C, find the permutation σ minimising Σ_i C[i, σ(i)].
 //
 // It is the engine behind the exact empirical Wasserstein-2 distance of
-// MATH.md §4 (W2² = min_σ (1/n) Σ_i |x_i − y_σ(i)|²) and behind minibatch
+// docs/MATH.md §4 (W2² = min_σ (1/n) Σ_i |x_i − y_σ(i)|²) and behind minibatch
 // optimal-transport couplings (Tong et al. 2023, "Improving and generalizing
 // flow-based generative models with minibatch optimal transport").
 //

@@ -1,6 +1,6 @@
 // Package autodiff is a reverse-mode automatic-differentiation tape over dense
 // row-major float64 matrices, built for the flow models of flowbench
-// (MATH.md §1 continuous normalizing flows, §2 flow matching).
+// (docs/MATH.md §1 continuous normalizing flows, §2 flow matching).
 //
 // A Tape records operations on Nodes (handles to r×c matrices). Backward
 // propagates the cotangent ḡ of a scalar loss L backwards through the

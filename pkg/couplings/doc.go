@@ -1,5 +1,5 @@
 // Package couplings pairs a minibatch of source points x0 with a minibatch
-// of target points x1 before the flow-matching regression (MATH.md §2,
+// of target points x1 before the flow-matching regression (docs/MATH.md §2,
 // "Independent coupling / rectified flow": any coupling π of p_0 and q gives a
 // valid conditional path; Tong et al. 2024, "Improving and generalizing
 // flow-based generative models with minibatch optimal transport", TMLR).

@@ -1,5 +1,5 @@
 // Package datasets provides seeded samplers for the toy distributions of
-// MATH.md §5, Gaussian mixtures with closed-form densities (the targets of the
+// docs/MATH.md §5, Gaussian mixtures with closed-form densities (the targets of the
 // exact "oracle" fields of MATH.md §3), and file-backed empirical data sets
 // (CSV and NumPy .npy).
 //

@@ -2,7 +2,7 @@
 // YAML files a researcher writes to compare flow-based generative models
 // (probability path, coupling, solver, step count, data set, model size,
 // seeds). It implements no mathematics itself; the fields it accepts name
-// the objects of MATH.md (§1 CNF, §2 paths and reflow, §4 metrics, §5 data
+// the objects of docs/MATH.md (§1 CNF, §2 paths and reflow, §4 metrics, §5 data
 // sets) and their published defaults (§6; Lipman et al. 2023 for the VP
 // constants β_min = 0.1, β_max = 20).
 //

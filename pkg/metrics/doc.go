@@ -3,7 +3,7 @@
 // randomness (an explicit *rand.Rand) and its cost, and is tested against a
 // closed form or an independent computation.
 //
-// Sample quality (MATH.md §4):
+// Sample quality (docs/MATH.md §4):
 //   - SlicedW2: SW2(P, Q)² = E_{θ∼U(S^{d−1})} W2²(θᵀP, θᵀQ), L random
 //     directions (default 1000, at least 500), exact 1-D W2 of the empirical
 //     measures by sorting and quantile matching (Bonneel et al. 2015,

@@ -3,7 +3,7 @@
 // inference (velocity and divergence), a hand-fused flow-matching loss and
 // gradient, and tape builders for the continuous-normalizing-flow likelihood.
 //
-// Network (MATH.md §6, torchcfm's 2-D model by default):
+// Network (docs/MATH.md §6, torchcfm's 2-D model by default):
 //
 //	h_0 = [x, τ(t)],  h_l = σ(h_{l−1}·W_l + b_l) (l = 1..L−1),  v = h_{L−1}·W_L + b_L
 //

@@ -1,6 +1,6 @@
 // Package optim holds the first-order optimisers, gradient clipping, learning
 // rate schedules and the weight EMA used to train flowbench's vector fields
-// (MATH.md §6 "Model defaults"). Everything acts on flat []float64 parameter
+// (docs/MATH.md §6 "Model defaults"). Everything acts on flat []float64 parameter
 // and gradient vectors and allocates nothing per step.
 //
 // # Adam and AdamW

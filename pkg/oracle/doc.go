@@ -1,5 +1,5 @@
 // Package oracle implements the exact marginal ("oracle") vector fields of
-// MATH.md §3 for Gaussian-mixture data under an affine path
+// docs/MATH.md §3 for Gaussian-mixture data under an affine path
 // x_t = s_t·x0 + a_t·x1 given by a paths.Schedule (MATH.md §2).
 //
 // Field: standard normal source x0 ~ N(0, I), target q = Σ_k π_k N(m_k, C_k)

@@ -1,6 +1,6 @@
 // Package paths implements the scalar schedules (a_t, s_t) of affine Gaussian
 // probability paths and the generic conditional path built from them
-// (MATH.md §2, "Gaussian conditional paths and the affine trajectory";
+// (docs/MATH.md §2, "Gaussian conditional paths and the affine trajectory";
 // Lipman et al. 2023, "Flow Matching for Generative Modeling", §4).
 //
 // Time runs from t = 0 (source, x0) to t = 1 (data, x1). A schedule gives

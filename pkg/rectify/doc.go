@@ -1,6 +1,6 @@
 // Package rectify implements rectified flow and reflow (Liu, Gong & Liu 2023,
 // "Flow straight and fast: learning to generate and transfer data with
-// rectified flow", ICLR; MATH.md §2, "Independent coupling / rectified
+// rectified flow", ICLR; docs/MATH.md §2, "Independent coupling / rectified
 // flow") as separable steps, so that a runner can store every pair set and
 // every model as its own artifact.
 //

@@ -4,7 +4,7 @@
 // can rebuild everything at any time, and it knows nothing of the
 // experiment package: the runner fills an Input.
 //
-// # Statistics (MATH.md §4: every metric is reported over seeds)
+// # Statistics (docs/MATH.md §4: every metric is reported over seeds)
 //
 // Runs that differ only in the replicate axis SeedAxis form a group. For
 // each metric the group's n finite values x_1..x_n give, through

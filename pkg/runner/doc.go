@@ -2,7 +2,7 @@
 // (DESIGN.md "Data flow"):
 //
 //	testset(data, seed) ─▶ transport: W2²(source, test), NPE's denominator (when npe is asked for)
-//	train(data, model, training, method, seed) ─▶ [pairs ─▶ train]*  (reflow, MATH.md §2)
+//	train(data, model, training, method, seed) ─▶ [pairs ─▶ train]*  (reflow, docs/MATH.md §2)
 //	eval(model, solver, steps) ─▶ samples + sample metrics (MATH.md §4)
 //	modeleval(model) ─▶ solver-independent metrics (nll §1, learning error §3)
 //

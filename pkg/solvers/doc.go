@@ -1,5 +1,5 @@
 // Package solvers integrates ODEs dy/dt = f(t, y) on flat state vectors, the
-// sampling and likelihood engine of every flow (MATH.md §1: dφ_t/dt = v_t(φ_t);
+// sampling and likelihood engine of every flow (docs/MATH.md §1: dφ_t/dt = v_t(φ_t);
 // §4: NFE is reported with every sample set).
 //
 // Fixed-step methods are explicit Runge–Kutta schemes given as Butcher

@@ -1,4 +1,4 @@
-// Package train runs flow-matching training (MATH.md §2; Lipman et al. 2023;
+// Package train runs flow-matching training (docs/MATH.md §2; Lipman et al. 2023;
 // Tong et al. 2024 for the couplings; Liu et al. 2023 for reflow).
 //
 // # One step of [FM]
