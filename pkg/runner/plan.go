@@ -249,59 +249,57 @@ func with(ps []results.Param, more ...results.Param) []results.Param {
 	return append(slices.Clip(ps), more...)
 }
 
-// addMethod adds the artifacts of one (point, method, seed).
-func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base []results.Param, reg experiment.Registry) {
-	adaptive := func(name string) bool { return reg.Adaptive != nil && reg.Adaptive(name) }
-	if m.TrainSteps > 0 {
-		// A per-method step budget is the same training as a spec whose
-		// training.steps says so: it enters the keys only through Training.
-		s.Training.Steps, m.TrainSteps = m.TrainSteps, 0
-	}
-	dim := s.Data.Dim
-	label := dataLabel(reg, s.Data.Target)
-	test := p.add(KindTestSet, TestSetConfig{Dataset: s.Data.Target, Dim: dim, N: s.Data.TestSize, Seed: seed}, nil,
-		[]results.Param{{Key: "dataset", Value: label}, {Key: "seed", Value: strconv.Itoa(seed)}},
-		fmt.Sprintf("test set %s seed=%d", label, seed), 0)
+// methodConfigs are the configurations of the artifacts of one (point,
+// method, seed): everything their keys hash besides their inputs. Building
+// them (keyConfigs) is kept apart from building the DAG (addMethod), which
+// only wires them together and adds the params, labels and cost estimates.
+type methodConfigs struct {
+	test  TestSetConfig
+	train TrainConfig // the first training; reflow stages set Stage and Distill
+	pairs PairsConfig
+	// transport is nil unless the metrics include npe.
+	transport *TransportConfig
+	// modelEval is nil without model metrics; modelEvalAt fills in the
+	// stage where learning_error needs it.
+	modelEval *ModelEvalConfig
+	// evals are the sampling evaluations of every model, in spec order
+	// (solvers, then step counts).
+	evals []evalConfig
+}
 
-	reflow := m.Reflow
-	method := experiment.KeyMethod(m, adaptive)
+// evalConfig is one sampling evaluation and whether its solver is adaptive
+// (it is then labelled by rtol, otherwise by steps).
+type evalConfig struct {
+	EvalConfig
+	adaptive bool
+}
+
+// modelEvalAt is the model evaluation of the model of a stage (0 = first
+// training, k = after k reflows).
+func (c methodConfigs) modelEvalAt(stage int) ModelEvalConfig {
+	mc := *c.modelEval
+	if slices.Contains(mc.Metrics, "learning_error") {
+		mc.Method, mc.Stage = c.train.Method, stage
+	}
+	return mc
+}
+
+// keyConfigs builds the configurations of one (point, method, seed): only
+// the settings a computation uses enter its key (the method's by
+// experiment.KeyMethod, a solver's steps or tolerances by
+// experiment.SolverKey, the metrics' options when the metric is asked for).
+func keyConfigs(s experiment.Spec, m experiment.Method, seed int, adaptive func(string) bool) methodConfigs {
+	dim := s.Data.Dim
+	var c methodConfigs
+	c.test = TestSetConfig{Dataset: s.Data.Target, Dim: dim, N: s.Data.TestSize, Seed: seed}
 	data := DataConfig{Target: s.Data.Target, Source: s.Data.Source, Dim: dim, TrainSize: s.Data.TrainSize}
 	if IsFileRef(s.Data.Target) {
 		data.TestSize = s.Data.TestSize
 	}
-	tc := TrainConfig{Data: data, Model: s.Model, Training: s.Training, Method: method, Seed: seed}
-	cost := trainCost(s, m)
-	short := fmt.Sprintf("%s seed=%d", m.Label, seed)
-
-	type model struct {
-		a     *Artifact
-		stage string
-	}
-	first := p.add(KindTrain, tc, nil, p.stageParams(base, m, "1-rectified"), "train "+short, cost)
-	models := []model{{first, "1-rectified"}}
-	pairsCfg := PairsConfig{N: reflow.Pairs, Solver: reflow.Solver, Steps: reflow.Steps, RTol: reflow.RTol, ATol: reflow.ATol, Source: s.Data.Source, Dim: dim}
-	experiment.SolverKey(adaptive(reflow.Solver), &pairsCfg.Steps, &pairsCfg.RTol, &pairsCfg.ATol)
-	prev := first
-	if experiment.KindOf(m.Kind).Reflow {
-		for k := 1; k <= reflow.Iterations+btoi(m.Distill); k++ {
-			distill := k == reflow.Iterations+1
-			stage := fmt.Sprintf("%d-rectified", k+1)
-			if distill {
-				stage = "distilled"
-			}
-			pairs := p.add(KindPairs, pairsCfg, []*Artifact{prev}, p.stageParams(base, m, stage),
-				fmt.Sprintf("pairs %s %s", stage, short), evalCost(s, float64(reflow.Pairs), max(reflow.Steps, 1)*4))
-			in := []*Artifact{pairs}
-			if reflow.WarmStart {
-				in = append(in, prev)
-			}
-			c := tc
-			c.Stage, c.Distill = k, distill
-			t := p.add(KindTrain, c, in, p.stageParams(base, m, stage), fmt.Sprintf("train %s %s", stage, short), cost)
-			models = append(models, model{t, stage})
-			prev = t
-		}
-	}
+	c.train = TrainConfig{Data: data, Model: s.Model, Training: s.Training, Method: experiment.KeyMethod(m, adaptive), Seed: seed}
+	r := m.Reflow
+	c.pairs = PairsConfig{N: r.Pairs, Solver: r.Solver, Steps: r.Steps, RTol: r.RTol, ATol: r.ATol, Source: s.Data.Source, Dim: dim}
+	experiment.SolverKey(adaptive(r.Solver), &c.pairs.Steps, &c.pairs.RTol, &c.pairs.ATol)
 
 	e := s.Evaluation
 	var modelMetrics, sampleMetrics []string
@@ -312,9 +310,95 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 			sampleMetrics = append(sampleMetrics, name)
 		}
 	}
-	var transport *Artifact
 	if slices.Contains(sampleMetrics, "npe") {
-		n := min(e.Samples, s.Data.TestSize)
+		c.transport = &TransportConfig{Source: s.Data.Source, Dim: dim, N: min(e.Samples, s.Data.TestSize)}
+	}
+	if len(modelMetrics) > 0 {
+		mc := ModelEvalConfig{Metrics: modelMetrics, Target: s.Data.Target, Dim: dim}
+		if slices.Contains(modelMetrics, "nll") {
+			mc.NLL = e.NLL
+			experiment.SolverKey(adaptive(mc.NLL.Solver), &mc.NLL.Steps, &mc.NLL.RTol, &mc.NLL.ATol)
+		}
+		if mc.NLL.N > 0 {
+			mc.NLLT1 = experiment.TrainEnd(m)
+		}
+		c.modelEval = &mc
+	}
+	if len(sampleMetrics) == 0 {
+		return c
+	}
+	for _, sv := range e.Solvers {
+		ec := EvalConfig{Solver: sv.Name, Samples: e.Samples, Source: s.Data.Source, Metrics: sampleMetrics, Trajectories: e.Trajectories}
+		if slices.Contains(sampleMetrics, "sw2") {
+			ec.SW2Projections = e.SW2Projections
+		}
+		if slices.Contains(sampleMetrics, "mmd") {
+			ec.MMDBandwidths = e.MMDBandwidths
+		}
+		if adaptive(sv.Name) {
+			ec.RTol, ec.ATol = sv.RTol, sv.ATol
+			c.evals = append(c.evals, evalConfig{ec, true})
+			continue
+		}
+		for _, n := range sv.Steps {
+			ec.Steps = n
+			c.evals = append(c.evals, evalConfig{ec, false})
+		}
+	}
+	return c
+}
+
+// addMethod adds the artifacts of one (point, method, seed): the test set,
+// the training chain (first training, then for a reflow kind the pairs
+// and training of every stage), the transport for npe, and for every model
+// its model evaluation and sampling evaluations.
+func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base []results.Param, reg experiment.Registry) {
+	adaptive := func(name string) bool { return reg.Adaptive != nil && reg.Adaptive(name) }
+	if m.TrainSteps > 0 {
+		// A per-method step budget is the same training as a spec whose
+		// training.steps says so: it enters the keys only through Training.
+		s.Training.Steps, m.TrainSteps = m.TrainSteps, 0
+	}
+	cfg := keyConfigs(s, m, seed, adaptive)
+	dim := s.Data.Dim
+	label := dataLabel(reg, s.Data.Target)
+	test := p.add(KindTestSet, cfg.test, nil,
+		[]results.Param{{Key: "dataset", Value: label}, {Key: "seed", Value: strconv.Itoa(seed)}},
+		fmt.Sprintf("test set %s seed=%d", label, seed), 0)
+
+	reflow := m.Reflow
+	cost := trainCost(s, m)
+	short := fmt.Sprintf("%s seed=%d", m.Label, seed)
+	type model struct {
+		a     *Artifact
+		stage string
+	}
+	first := p.add(KindTrain, cfg.train, nil, p.stageParams(base, m, "1-rectified"), "train "+short, cost)
+	models := []model{{first, "1-rectified"}}
+	prev := first
+	if experiment.KindOf(m.Kind).Reflow {
+		for k := 1; k <= reflow.Iterations+btoi(m.Distill); k++ {
+			distill := k == reflow.Iterations+1
+			stage := fmt.Sprintf("%d-rectified", k+1)
+			if distill {
+				stage = "distilled"
+			}
+			pairs := p.add(KindPairs, cfg.pairs, []*Artifact{prev}, p.stageParams(base, m, stage),
+				fmt.Sprintf("pairs %s %s", stage, short), evalCost(s, float64(reflow.Pairs), max(reflow.Steps, 1)*4))
+			in := []*Artifact{pairs}
+			if reflow.WarmStart {
+				in = append(in, prev)
+			}
+			c := cfg.train
+			c.Stage, c.Distill = k, distill
+			t := p.add(KindTrain, c, in, p.stageParams(base, m, stage), fmt.Sprintf("train %s %s", stage, short), cost)
+			models = append(models, model{t, stage})
+			prev = t
+		}
+	}
+
+	var transport *Artifact
+	if tc := cfg.transport; tc != nil {
 		// Labelled by the dataset, the data axes of the sweep (a source
 		// axis makes several transports per target and seed) and the seed.
 		tp := []results.Param{{Key: "dataset", Value: label}}
@@ -324,8 +408,8 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 			}
 		}
 		tp = append(tp, results.Param{Key: "seed", Value: strconv.Itoa(seed)})
-		transport = p.add(KindTransport, TransportConfig{Source: s.Data.Source, Dim: dim, N: n}, []*Artifact{test}, tp,
-			fmt.Sprintf("W2 source-target %s seed=%d", label, seed), float64(n)*float64(n)*float64(dimOf(dim)))
+		transport = p.add(KindTransport, *tc, []*Artifact{test}, tp,
+			fmt.Sprintf("W2 source-target %s seed=%d", label, seed), float64(tc.N)*float64(tc.N)*float64(dimOf(dim)))
 	}
 	evalInputs := func(model *Artifact) []*Artifact {
 		if transport != nil {
@@ -333,51 +417,25 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 		}
 		return []*Artifact{model, test}
 	}
+	samples := float64(s.Evaluation.Samples)
 	for _, md := range models {
 		params := p.stageParams(base, m, md.stage)
-		if len(modelMetrics) > 0 {
-			mc := ModelEvalConfig{Metrics: modelMetrics, Target: s.Data.Target, Dim: dim}
-			if slices.Contains(modelMetrics, "learning_error") {
-				mc.Method, mc.Stage = method, stageOf(md.stage)
-			}
-			nll := e.NLL
-			if !slices.Contains(modelMetrics, "nll") {
-				nll = experiment.NLLEval{}
-			} else {
-				experiment.SolverKey(adaptive(nll.Solver), &nll.Steps, &nll.RTol, &nll.ATol)
-			}
-			mc.NLL = nll
-			if nll.N > 0 {
-				mc.NLLT1 = experiment.TrainEnd(m)
-			}
+		if cfg.modelEval != nil {
+			mc := cfg.modelEvalAt(stageOf(md.stage))
 			p.add(KindModelEval, mc,
-				[]*Artifact{md.a, test}, params, "score "+md.stage+" "+short, evalCost(s, float64(nll.N), 100*(dimOf(dim)+1)))
+				[]*Artifact{md.a, test}, params, "score "+md.stage+" "+short, evalCost(s, float64(mc.NLL.N), 100*(dimOf(dim)+1)))
 		}
-		if len(sampleMetrics) == 0 {
-			continue
-		}
-		for _, sv := range e.Solvers {
-			ec := EvalConfig{Solver: sv.Name, Samples: e.Samples, Source: s.Data.Source, Metrics: sampleMetrics, Trajectories: e.Trajectories}
-			if slices.Contains(sampleMetrics, "sw2") {
-				ec.SW2Projections = e.SW2Projections
-			}
-			if slices.Contains(sampleMetrics, "mmd") {
-				ec.MMDBandwidths = e.MMDBandwidths
-			}
-			if adaptive(sv.Name) {
-				ec.RTol, ec.ATol = sv.RTol, sv.ATol
-				p.add(KindEval, ec, evalInputs(md.a),
-					with(params, results.Param{Key: "solver", Value: sv.Name}, results.Param{Key: "rtol", Value: strconv.FormatFloat(sv.RTol, 'g', -1, 64)}),
-					fmt.Sprintf("eval %s %s rtol=%g", short, sv.Name, sv.RTol), evalCost(s, float64(e.Samples), 200))
+		for _, ec := range cfg.evals {
+			solver := results.Param{Key: "solver", Value: ec.Solver}
+			if ec.adaptive {
+				p.add(KindEval, ec.EvalConfig, evalInputs(md.a),
+					with(params, solver, results.Param{Key: "rtol", Value: strconv.FormatFloat(ec.RTol, 'g', -1, 64)}),
+					fmt.Sprintf("eval %s %s rtol=%g", short, ec.Solver, ec.RTol), evalCost(s, samples, 200))
 				continue
 			}
-			for _, n := range sv.Steps {
-				c := ec
-				c.Steps = n
-				p.add(KindEval, c, evalInputs(md.a),
-					with(params, results.Param{Key: "solver", Value: sv.Name}, results.Param{Key: "steps", Value: strconv.Itoa(n)}),
-					fmt.Sprintf("eval %s %s steps=%d", short, sv.Name, n), evalCost(s, float64(e.Samples), n*stagesOf(sv.Name)))
-			}
+			p.add(KindEval, ec.EvalConfig, evalInputs(md.a),
+				with(params, solver, results.Param{Key: "steps", Value: strconv.Itoa(ec.Steps)}),
+				fmt.Sprintf("eval %s %s steps=%d", short, ec.Solver, ec.Steps), evalCost(s, samples, ec.Steps*stagesOf(ec.Solver)))
 		}
 	}
 }
