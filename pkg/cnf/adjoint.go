@@ -73,14 +73,14 @@ func (s *adjSystem) Eval(t float64, y, dydt []float64) {
 	v, div, sq := tr.nt.build(tp, g, x, t, tr.wantJ)
 	outs, cots := tr.outs[:0], tr.cots[:0]
 	outs = append(outs, v, div)
-	cots = append(cots, y[nd:2*nd], tr.cdiv)
+	cots = append(cots, y[nd:2*nd], tr.cotDiv)
 	if tr.wantK {
 		outs = append(outs, tp.RowSum(tp.Square(v)))
-		cots = append(cots, tr.ck)
+		cots = append(cots, tr.cotKin)
 	}
 	if tr.wantJ {
 		outs = append(outs, sq)
-		cots = append(cots, tr.cj)
+		cots = append(cots, tr.cotJac)
 	}
 	tp.VJP(outs, cots)
 	copy(dydt[:nd], tp.Value(v))
@@ -106,9 +106,9 @@ func (tr *Trainer) prepare(n int) {
 	}
 	tr.y = scratch.Grow(tr.y, m)
 	tr.ya = scratch.Grow(tr.ya, 2*n*d+len(tr.m.Params))
-	tr.cdiv = fill(scratch.Grow(tr.cdiv, n), -1/float64(n))
-	tr.ck = fill(scratch.Grow(tr.ck, n), -tr.cfg.Kinetic/float64(n))
-	tr.cj = fill(scratch.Grow(tr.cj, n), -tr.cfg.Jacobian/float64(n))
+	tr.cotDiv = fill(scratch.Grow(tr.cotDiv, n), -1/float64(n))
+	tr.cotKin = fill(scratch.Grow(tr.cotKin, n), -tr.cfg.Kinetic/float64(n))
+	tr.cotJac = fill(scratch.Grow(tr.cotJac, n), -tr.cfg.Jacobian/float64(n))
 }
 
 func fill(s []float64, v float64) []float64 {

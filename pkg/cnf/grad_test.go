@@ -34,7 +34,7 @@ func gradAt(t *testing.T, tr *Trainer, x1 []float64) {
 	if tr.cfg.Gradient == GradBackprop {
 		tr.tapeSolve(x1, tr.m.Grad)
 		clear(tr.m.Grad)
-		tr.tp.Backward(tr.lossN)
+		tr.tp.Backward(tr.lossNode)
 		return
 	}
 	tr.rows(x1)

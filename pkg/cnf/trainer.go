@@ -56,21 +56,25 @@ type Trainer struct {
 
 	probes []float64 // P·n·d, probe p of point r at [(p·n + r)·d, …)
 
-	// backprop scratch
-	cs                  []float64
-	ns                  []ad.Node
-	kx, kd, kk, kj      []ad.Node
-	nllRow              ad.Node
-	lossN, nllN, kN, jN ad.Node
+	// backprop scratch: LinComb coefficients and terms, and per stage of
+	// the tableau the recorded velocity, divergence, |v|² and |∂v/∂x|_F²
+	stageV, stageDiv   []ad.Node
+	stageKin, stageJac []ad.Node
+	coefs              []float64
+	terms              []ad.Node
+	// the recorded per-point NLL, the batch means of NLL, kinetic and
+	// Jacobian terms, and the loss
+	nllRow, nllNode, kinNode, jacNode, lossNode ad.Node
 
-	// adjoint state
-	n            int
-	y, ya        []float64
-	cdiv, ck, cj []float64
-	fwd          fwdSystem
-	adj          adjSystem
-	outs         [4]ad.Node
-	cots         [4][]float64
+	// adjoint state: batch size, forward and adjoint states, and the
+	// cotangents of the divergence, kinetic and Jacobian outputs
+	n                      int
+	y, ya                  []float64
+	cotDiv, cotKin, cotJac []float64
+	fwd                    fwdSystem
+	adj                    adjSystem
+	outs                   [4]ad.Node
+	cots                   [4][]float64
 }
 
 // NewTrainer validates cfg and tcfg and returns a Trainer for m with the
@@ -108,8 +112,8 @@ func NewTrainer(m *models.MLP, cfg Config, tcfg train.Config, rng *rand.Rand) (*
 		return nil, fmt.Errorf("cnf: %w", err)
 	}
 	s := max(len(tr.tab.B), 1)
-	tr.cs, tr.ns = make([]float64, max(s+1, 3)), make([]ad.Node, max(s+1, 3)) // stages + y, or NLL + 2 regularisers
-	tr.kx, tr.kd, tr.kk, tr.kj = make([]ad.Node, s), make([]ad.Node, s), make([]ad.Node, s), make([]ad.Node, s)
+	tr.coefs, tr.terms = make([]float64, max(s+1, 3)), make([]ad.Node, max(s+1, 3)) // stages + y, or NLL + 2 regularisers
+	tr.stageV, tr.stageDiv, tr.stageKin, tr.stageJac = make([]ad.Node, s), make([]ad.Node, s), make([]ad.Node, s), make([]ad.Node, s)
 	tr.fwd.tr, tr.adj.tr = tr, tr
 	return tr, nil
 }
@@ -195,7 +199,7 @@ func (tr *Trainer) LossGrad(x1 []float64) (StepInfo, error) {
 	if tr.cfg.Gradient == GradBackprop {
 		info := tr.tapeSolve(x1, tr.m.Grad)
 		clear(tr.m.Grad)
-		tr.tp.Backward(tr.lossN)
+		tr.tp.Backward(tr.lossNode)
 		info.NFEBackward = info.NFEForward
 		return info, nil
 	}
@@ -291,56 +295,56 @@ func (tr *Trainer) tapeSolve(x1 []float64, grads []float64) StepInfo {
 		t := 1 + float64(step)*h
 		for i := 0; i < s; i++ {
 			xi := x
-			tr.cs[0], tr.ns[0] = 1, x
+			tr.coefs[0], tr.terms[0] = 1, x
 			cnt := 1
 			for j, a := range tab.A[i] {
 				if a != 0 {
-					tr.cs[cnt], tr.ns[cnt] = h*a, tr.kx[j]
+					tr.coefs[cnt], tr.terms[cnt] = h*a, tr.stageV[j]
 					cnt++
 				}
 			}
 			if cnt > 1 {
-				xi = tp.LinComb(tr.cs[:cnt], tr.ns[:cnt])
+				xi = tp.LinComb(tr.coefs[:cnt], tr.terms[:cnt])
 			}
 			var sq ad.Node
-			tr.kx[i], tr.kd[i], sq = nt.build(tp, grads, xi, t+tab.C[i]*h, tr.wantJ)
+			tr.stageV[i], tr.stageDiv[i], sq = nt.build(tp, grads, xi, t+tab.C[i]*h, tr.wantJ)
 			if tr.wantK {
-				tr.kk[i] = tp.RowSum(tp.Square(tr.kx[i]))
+				tr.stageKin[i] = tp.RowSum(tp.Square(tr.stageV[i]))
 			}
-			tr.kj[i] = sq
+			tr.stageJac[i] = sq
 		}
-		x = tr.combine(x, tr.kx[:s], h)
-		ell = tr.combine(ell, tr.kd[:s], -h)
+		x = tr.combine(x, tr.stageV[:s], h)
+		ell = tr.combine(ell, tr.stageDiv[:s], -h)
 		if tr.wantK {
-			kin = tr.combine(kin, tr.kk[:s], -h)
+			kin = tr.combine(kin, tr.stageKin[:s], -h)
 		}
 		if tr.wantJ {
-			jac = tr.combine(jac, tr.kj[:s], -h)
+			jac = tr.combine(jac, tr.stageJac[:s], -h)
 		}
 	}
 	// −log N(x; 0, I) = ½|x|² + (d/2) ln 2π.
 	tr.nllRow = tp.Add(tp.AddConst(tp.Scale(tp.RowSum(tp.Square(x)), 0.5), 0.5*float64(d)*log2Pi), ell)
-	tr.nllN = tp.Mean(tr.nllRow)
-	tr.lossN = tr.nllN
-	info := StepInfo{NLL: tp.Scalar(tr.nllN), NFEForward: steps * s}
+	tr.nllNode = tp.Mean(tr.nllRow)
+	tr.lossNode = tr.nllNode
+	info := StepInfo{NLL: tp.Scalar(tr.nllNode), NFEForward: steps * s}
 	cnt := 1
-	tr.cs[0], tr.ns[0] = 1, tr.nllN
+	tr.coefs[0], tr.terms[0] = 1, tr.nllNode
 	if tr.wantK {
-		tr.kN = tp.Mean(kin)
-		info.Kinetic = tp.Scalar(tr.kN)
-		tr.cs[cnt], tr.ns[cnt] = tr.cfg.Kinetic, tr.kN
+		tr.kinNode = tp.Mean(kin)
+		info.Kinetic = tp.Scalar(tr.kinNode)
+		tr.coefs[cnt], tr.terms[cnt] = tr.cfg.Kinetic, tr.kinNode
 		cnt++
 	}
 	if tr.wantJ {
-		tr.jN = tp.Mean(jac)
-		info.Jacobian = tp.Scalar(tr.jN)
-		tr.cs[cnt], tr.ns[cnt] = tr.cfg.Jacobian, tr.jN
+		tr.jacNode = tp.Mean(jac)
+		info.Jacobian = tp.Scalar(tr.jacNode)
+		tr.coefs[cnt], tr.terms[cnt] = tr.cfg.Jacobian, tr.jacNode
 		cnt++
 	}
 	if cnt > 1 {
-		tr.lossN = tp.LinComb(tr.cs[:cnt], tr.ns[:cnt])
+		tr.lossNode = tp.LinComb(tr.coefs[:cnt], tr.terms[:cnt])
 	}
-	info.Loss = tp.Scalar(tr.lossN)
+	info.Loss = tp.Scalar(tr.lossNode)
 	return info
 }
 
@@ -348,14 +352,14 @@ func (tr *Trainer) tapeSolve(x1 []float64, grads []float64) StepInfo {
 func (tr *Trainer) combine(y ad.Node, ks []ad.Node, c float64) ad.Node {
 	cnt := 0
 	if y != ad.None {
-		tr.cs[0], tr.ns[0] = 1, y
+		tr.coefs[0], tr.terms[0] = 1, y
 		cnt = 1
 	}
 	for i, b := range tr.tab.B {
 		if b != 0 {
-			tr.cs[cnt], tr.ns[cnt] = c*b, ks[i]
+			tr.coefs[cnt], tr.terms[cnt] = c*b, ks[i]
 			cnt++
 		}
 	}
-	return tr.tp.LinComb(tr.cs[:cnt], tr.ns[:cnt])
+	return tr.tp.LinComb(tr.coefs[:cnt], tr.terms[:cnt])
 }

@@ -200,7 +200,6 @@ func Run(ctx context.Context, p *Plan, st *store.Store, exec Executor, opts Opti
 	finished := make(chan done)
 	steps := make(chan stepEvent, 64)
 	running := 0
-	var firstErr error
 	leases := make([]*store.Lease, len(p.Artifacts))
 	release := func(a *Artifact) {
 		if l := leases[a.index]; l != nil {
@@ -303,10 +302,9 @@ func Run(ctx context.Context, p *Plan, st *store.Store, exec Executor, opts Opti
 				release(a)
 				continue
 			case d.err != nil:
+				// A failed artifact is reported in its record (not stored,
+				// so a rerun retries it); the sweep goes on.
 				r = withPlan(results.Run{Status: StatusFailed, Error: d.err.Error()}, a)
-				if firstErr == nil {
-					firstErr = fmt.Errorf("%s: %w", a.Label, d.err)
-				}
 			default:
 				r = withPlan(d.r, a)
 				if r.Status == "" {
@@ -328,7 +326,6 @@ func Run(ctx context.Context, p *Plan, st *store.Store, exec Executor, opts Opti
 	if err := ctx.Err(); err != nil {
 		return compact(recs, have), err
 	}
-	_ = firstErr // reported per record; the sweep goes on
 	return recs, nil
 }
 
