@@ -36,28 +36,122 @@ var costQualityMetrics = []string{"nll", "sw2", "w2"}
 
 var trueLineColor = color.NRGBA{R: 60, G: 60, B: 60, A: 255}
 
+// costSeries is one series of a cost panel: its legend name, its points
+// (training cost, quality) and its colour and marker indices.
+type costSeries struct {
+	name         string
+	xy           plotter.XYs
+	color, shape int
+}
+
+// costPanel is one panel of the cost figure: a quality metric against a
+// cost metric. Empty panels have no series.
+type costPanel struct {
+	quality, cost string
+	series        []costSeries
+	xmin, xmax    float64
+	// trueNLL is the true NLL of the scored points (nll panels, when known).
+	trueNLL    float64
+	hasTrueNLL bool
+}
+
+// costData is what the cost figure of a dataset shows, selected from the
+// runs: rows of panels by quality metric (rows without any point left
+// out), columns by cost metric, and the axes that tell series apart.
+type costData struct {
+	quals, costs []string
+	rows         [][]costPanel
+	axes         []string
+}
+
 // trainingCost draws, for dataset ds, every quality metric of the models
-// against their training cost: one panel per (quality metric, cost metric),
-// one point per (series, seed), where a series is a method and the other
-// non-seed axes that vary among the runs of the metric (training steps,
-// stage, solver, ...). For nll a horizontal
+// against their training cost (selectCost chooses the points): one panel
+// per (quality metric, cost metric), one point per (series, seed), where a
+// series is a method and the other non-seed axes that vary among the runs
+// of the metric (training steps, stage, solver, ...). For nll a horizontal
 // line marks the true NLL of the scored points when it is known.
 func (fw *figureWriter) trainingCost(ds string) error {
+	data, ok := fw.selectCost(ds)
+	if !ok {
+		return nil
+	}
+	leg, inLegend := legendPlot(), map[string]bool{}
+	var grid [][]*plot.Plot
+	trueNLL := false
+	for _, panels := range data.rows {
+		var row []*plot.Plot
+		for _, pn := range panels {
+			if len(pn.series) == 0 {
+				row = append(row, blankPlot())
+				continue
+			}
+			p := newPlot()
+			p.Title.Text = pn.quality + " vs " + pn.cost
+			p.X.Label.Text = pn.cost
+			for _, sr := range pn.series {
+				sc := scatter(sr.xy, plotutil.Color(sr.color), 2.2)
+				sc.GlyphStyle.Shape = plotutil.Shape(sr.shape)
+				p.Add(sc)
+				if !inLegend[sr.name] {
+					inLegend[sr.name] = true
+					leg.Legend.Add(sr.name, sc)
+				}
+			}
+			if pn.xmax > pn.xmin {
+				p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
+			}
+			if pn.hasTrueNLL {
+				trueNLL = true
+				v := pn.trueNLL
+				l, err := plotter.NewLine(plotter.XYs{{X: pn.xmin, Y: v}, {X: pn.xmax, Y: v}})
+				if err == nil {
+					l.LineStyle = draw.LineStyle{Color: trueLineColor, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}}
+					p.Add(l)
+					name := fmt.Sprintf("true NLL %.4g", v)
+					if !inLegend[name] {
+						inLegend[name] = true
+						leg.Legend.Add(name, l)
+					}
+				}
+			}
+			row = append(row, p)
+		}
+		grid = append(grid, row)
+	}
+	png, svg, err := fw.save(&figure{plots: grid, panelW: 2.4 * vg.Inch, panelH: 2.1 * vg.Inch,
+		strip: leg, stripW: legendWidth(slices.Sorted(maps.Keys(inLegend))), name: fileName("cost", ds), svg: fw.b.in.Options.SVG})
+	if err != nil {
+		return err
+	}
+	caption := fmt.Sprintf("Model quality (%s) against training cost (%s, log axis): one point per trained model (seed), one marker per %s.",
+		strings.Join(data.quals, ", "), strings.Join(data.costs, ", "), axesPhrase(data.axes))
+	if trueNLL {
+		caption += " The dashed line is the true NLL of the scored test points (" + TrueNLLMetric + ", else nll − nll_gap, mean over runs)."
+	}
+	fw.b.figures = append(fw.b.figures, figureRef{title: "Quality against training cost" + dsTitle(ds), caption: caption, png: png, svg: svg})
+	return nil
+}
+
+// selectCost selects the cost figure's data for dataset ds: the successful
+// trainings that record a cost metric, the successful runs evaluating them
+// (Run.Parent) with a quality metric, grouped into series. It reports false
+// when there is nothing to draw.
+func (fw *figureWriter) selectCost(ds string) (costData, bool) {
+	var data costData
 	trains := map[string]*results.Run{}
 	for _, r := range filterDataset(fw.b.okRuns(results.KindTrain), ds) {
 		trains[r.Key] = r
 	}
-	var costs []string
 	for _, m := range []string{TrainSecondsMetric, TrainNFEMetric} {
 		for _, r := range trains {
 			if _, ok := r.Metric(m); ok {
-				costs = append(costs, m)
+				data.costs = append(data.costs, m)
 				break
 			}
 		}
 	}
-	if len(costs) == 0 {
-		return nil
+	if len(data.costs) == 0 {
+		return data, false
 	}
 	// The evaluations of those trainings, in report order.
 	var evals []*results.Run
@@ -67,14 +161,13 @@ func (fw *figureWriter) trainingCost(ds string) error {
 			evals = append(evals, r)
 		}
 	}
-	var quals []string
 	for _, q := range costQualityMetrics {
 		if slices.ContainsFunc(evals, func(r *results.Run) bool { _, ok := r.Metric(q); return ok }) {
-			quals = append(quals, q)
+			data.quals = append(data.quals, q)
 		}
 	}
-	if len(quals) == 0 {
-		return nil
+	if len(data.quals) == 0 {
+		return data, false
 	}
 	// A series is a method and whatever else varies among the runs of a
 	// metric (training steps, stage, solver, ...): axes with one value are
@@ -109,18 +202,10 @@ func (fw *figureWriter) trainingCost(ds string) error {
 		}
 		return ci, si
 	}
-	var allAxes []string
-	leg, inLegend := legendPlot(), map[string]bool{}
-	var grid [][]*plot.Plot
-	var trueNLL []float64
-	for _, q := range quals {
-		var row []*plot.Plot
-		for _, cm := range costs {
-			p := newPlot()
-			p.Title.Text = q + " vs " + cm
-			p.X.Label.Text = cm
-			xmin, xmax := math.Inf(1), math.Inf(-1)
-			drawn := false
+	for _, q := range data.quals {
+		var row []costPanel
+		for _, cm := range data.costs {
+			pn := costPanel{quality: q, cost: cm, xmin: math.Inf(1), xmax: math.Inf(-1)}
 			var withQ []*results.Run
 			for _, r := range evals {
 				if _, ok := r.Metric(q); ok {
@@ -129,8 +214,8 @@ func (fw *figureWriter) trainingCost(ds string) error {
 			}
 			axes := seriesAxes(withQ)
 			for _, a := range axes {
-				if !slices.Contains(allAxes, a) {
-					allAxes = append(allAxes, a)
+				if !slices.Contains(data.axes, a) {
+					data.axes = append(data.axes, a)
 				}
 			}
 			var rows [][]string
@@ -138,8 +223,7 @@ func (fw *figureWriter) trainingCost(ds string) error {
 				rows = append(rows, values(r, axes))
 			}
 			for _, sr := range fw.b.order.uniqueTuples(axes, rows) {
-				var xy plotter.XYs
-				ci, si := 0, 0
+				series := costSeries{name: label(axes, sr)}
 				for _, r := range withQ {
 					if !slices.Equal(values(r, axes), sr) {
 						continue
@@ -149,73 +233,24 @@ func (fw *figureWriter) trainingCost(ds string) error {
 					if !ok || !finiteAll(x, y) || x <= 0 {
 						continue
 					}
-					ci, si = style(r, axes)
-					xy = append(xy, plotter.XY{X: x, Y: y})
-					xmin, xmax = min(xmin, x), max(xmax, x)
+					series.color, series.shape = style(r, axes)
+					series.xy = append(series.xy, plotter.XY{X: x, Y: y})
+					pn.xmin, pn.xmax = min(pn.xmin, x), max(pn.xmax, x)
 				}
-				if len(xy) == 0 {
-					continue
-				}
-				sc := scatter(xy, plotutil.Color(ci), 2.2)
-				sc.GlyphStyle.Shape = plotutil.Shape(si)
-				p.Add(sc)
-				drawn = true
-				name := label(axes, sr)
-				if !inLegend[name] {
-					inLegend[name] = true
-					leg.Legend.Add(name, sc)
+				if len(series.xy) > 0 {
+					pn.series = append(pn.series, series)
 				}
 			}
-			if !drawn {
-				row = append(row, nil)
-				continue
+			if len(pn.series) > 0 && q == "nll" {
+				pn.trueNLL, pn.hasTrueNLL = meanTrueNLL(evals)
 			}
-			if xmax > xmin {
-				p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
-			}
-			if q == "nll" {
-				if v, ok := meanTrueNLL(evals); ok {
-					trueNLL = append(trueNLL, v)
-					l, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: v}, {X: xmax, Y: v}})
-					if err == nil {
-						l.LineStyle = draw.LineStyle{Color: trueLineColor, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}}
-						p.Add(l)
-						name := fmt.Sprintf("true NLL %.4g", v)
-						if !inLegend[name] {
-							inLegend[name] = true
-							leg.Legend.Add(name, l)
-						}
-					}
-				}
-			}
-			row = append(row, p)
+			row = append(row, pn)
 		}
-		if slices.ContainsFunc(row, func(p *plot.Plot) bool { return p != nil }) {
-			grid = append(grid, row)
+		if slices.ContainsFunc(row, func(p costPanel) bool { return len(p.series) > 0 }) {
+			data.rows = append(data.rows, row)
 		}
 	}
-	if len(grid) == 0 {
-		return nil
-	}
-	for _, row := range grid {
-		for i, p := range row {
-			if p == nil {
-				row[i] = blankPlot()
-			}
-		}
-	}
-	png, svg, err := fw.save(&figure{plots: grid, panelW: 2.4 * vg.Inch, panelH: 2.1 * vg.Inch,
-		strip: leg, stripW: legendWidth(slices.Sorted(maps.Keys(inLegend))), name: fileName("cost", ds), svg: fw.b.in.Options.SVG})
-	if err != nil {
-		return err
-	}
-	caption := fmt.Sprintf("Model quality (%s) against training cost (%s, log axis): one point per trained model (seed), one marker per %s.",
-		strings.Join(quals, ", "), strings.Join(costs, ", "), axesPhrase(allAxes))
-	if len(trueNLL) > 0 {
-		caption += " The dashed line is the true NLL of the scored test points (" + TrueNLLMetric + ", else nll − nll_gap, mean over runs)."
-	}
-	fw.b.figures = append(fw.b.figures, figureRef{title: "Quality against training cost" + dsTitle(ds), caption: caption, png: png, svg: svg})
-	return nil
+	return data, len(data.rows) > 0
 }
 
 // meanTrueNLL is the mean true NLL over the runs that know it: the metric
