@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -48,10 +49,24 @@ type benchOpts struct {
 	seed                                       uint64
 	torch, torchF64                            bool
 	python, script                             string
+	stats                                      map[string][]float64 // extra per-run figures of benchExtra workloads
 }
 
 // benchWorkloads lists the workloads in bench/torch_anchor.py's order.
 var benchWorkloads = []string{"cfm", "cnf", "sample"}
+
+// benchWorkload is a workload defined in its own file (bench_*.go), which
+// registers it in benchExtra from an init. Such workloads run only when
+// -only names them, as in the anchor script.
+type benchWorkload struct {
+	label   string                          // its name in the anchor script's result line
+	shape   string                          // what follows the label there, before "threads="
+	count   func(o *benchOpts) int          // timed runs
+	measure func(o *benchOpts) float64      // runs per wall-clock second
+	summary func(o *benchOpts, w io.Writer) // optional lines printed last
+}
+
+var benchExtra = map[string]benchWorkload{}
 
 // sampleN is the sample workload's batch, fixed as in bench/torch_anchor.py.
 const sampleN = 2048
@@ -124,12 +139,17 @@ func runBench(stdout, stderr io.Writer, args []string) int {
 	for _, name := range o.only {
 		rates := ours[name]
 		med := median(rates)
-		fmt.Fprintf(stdout, "%s w=%d d=%d batch=%d threads=%d dtype=float64: %.1f it/s (%.1f us/it)", o.label(name), o.w, o.d, o.batch, o.threads, med, 1e6/med)
+		shape := fmt.Sprintf("w=%d d=%d batch=%d", o.w, o.d, o.batch)
+		if w, ok := benchExtra[name]; ok {
+			shape = w.shape
+		}
+		fmt.Fprintf(stdout, "%s %s threads=%d dtype=float64: %.1f it/s (%.1f us/it)", o.label(name), shape, o.threads, med, 1e6/med)
 		if len(rates) > 1 {
 			fmt.Fprintf(stdout, " median of %d, range %.1f–%.1f", len(rates), slices.Min(rates), slices.Max(rates))
 		}
 		fmt.Fprintln(stdout)
 	}
+	o.extraSummaries(stdout)
 	if torchErr != nil {
 		fmt.Fprintf(stdout, "torch: skipping the PyTorch comparison: %v\n", torchErr)
 	}
@@ -155,12 +175,21 @@ func runBench(stdout, stderr io.Writer, args []string) int {
 	return exitOK
 }
 
+// extraSummaries prints the summary lines of the benchExtra workloads run.
+func (o *benchOpts) extraSummaries(stdout io.Writer) {
+	for _, name := range o.only {
+		if w, ok := benchExtra[name]; ok && w.summary != nil {
+			w.summary(o, stdout)
+		}
+	}
+}
+
 func (o *benchOpts) setOnly(s string) error {
 	o.only = nil
 	for _, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(f)
-		if !slices.Contains(benchWorkloads, f) {
-			return fmt.Errorf("-only names %q, want a comma-separated subset of %s", f, strings.Join(benchWorkloads, ", "))
+		if _, extra := benchExtra[f]; !slices.Contains(benchWorkloads, f) && !extra {
+			return fmt.Errorf("-only names %q, want a comma-separated subset of %s", f, strings.Join(append(slices.Clone(benchWorkloads), slices.Sorted(maps.Keys(benchExtra))...), ", "))
 		}
 		if !slices.Contains(o.only, f) {
 			o.only = append(o.only, f)
@@ -183,6 +212,9 @@ func (o *benchOpts) validate() error {
 
 // label is the workload's name in bench/torch_anchor.py's output.
 func (o *benchOpts) label(name string) string {
+	if w, ok := benchExtra[name]; ok {
+		return w.label
+	}
 	switch name {
 	case "cfm":
 		return "cfm-train"
@@ -194,6 +226,9 @@ func (o *benchOpts) label(name string) string {
 
 // count is the number of timed runs of a workload, as in bench/torch_anchor.py.
 func (o *benchOpts) count(name string) int {
+	if w, ok := benchExtra[name]; ok {
+		return w.count(o)
+	}
 	switch name {
 	case "cnf":
 		return max(1, o.iters/20)
@@ -228,6 +263,9 @@ func moons(rng *rand.Rand, x []float64, d int) {
 // measure runs one workload: min(50, count) warm-up runs, then count timed
 // ones, and returns runs per wall-clock second.
 func (o *benchOpts) measure(name string) float64 {
+	if w, ok := benchExtra[name]; ok {
+		return w.measure(o)
+	}
 	cfg := models.Config{Dim: o.d, Hidden: []int{o.w, o.w, o.w}, Act: autodiff.SELU.String(), Time: "concat"}
 	m, err := models.NewMLP(cfg, rand.New(rand.NewPCG(o.seed, 1)))
 	if err != nil {
@@ -327,8 +365,9 @@ func (o *benchOpts) torchAvailable() error {
 	return nil
 }
 
-// torchLine matches a result line of bench/torch_anchor.py.
-var torchLine = regexp.MustCompile(`^(\S+(?: \S+)*?) w=\d+ d=\d+ batch=\d+ threads=\d+ dtype=\S+: ([0-9.eE+-]+) it/s`)
+// torchLine matches a result line of bench/torch_anchor.py
+// (highd's shape reads "D=784 w=1024x3 silu batch=128").
+var torchLine = regexp.MustCompile(`^(\S+(?: \S+)*?) (?:w=\d+ d=\d+|D=\d+ w=\d+x\d+ \S+) batch=\d+ threads=\d+ dtype=\S+: ([0-9.eE+-]+) it/s`)
 
 // runTorch runs bench/torch_anchor.py once with the same shapes and returns its
 // rate per workload (keyed like o.only).

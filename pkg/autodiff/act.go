@@ -50,8 +50,7 @@ func (a Activation) Eval(z float64) (f, d1, d2 float64) {
 	case SELU:
 		return seluScalar(z)
 	case SiLU:
-		s := sigmoid(z)
-		return z * s, s * (1 + z*(1-s)), s * (1 - s) * (2 + z*(1-2*s))
+		return siluScalar(z)
 	case Tanh:
 		f = math.Tanh(z)
 		d1 = 1 - f*f
@@ -84,8 +83,12 @@ func sigmoid(z float64) float64 {
 // apply writes σ, σ', σ″ of z elementwise into f, d1, d2; any of them may be
 // nil. The activation switch is outside the loops.
 func (a Activation) apply(f, d1, d2, z []float64) {
-	if a == SELU {
+	switch a {
+	case SELU:
 		seluSlice(f, d1, d2, z, nil)
+		return
+	case SiLU:
+		siluSlice(f, d1, d2, z, nil)
 		return
 	}
 	for i, v := range z {
@@ -132,8 +135,12 @@ func (a Activation) ApplyBias(f, d1, z, b []float64) {
 		if d1 != nil {
 			dr = d1[r : r+c]
 		}
-		if a == SELU {
+		switch a {
+		case SELU:
 			seluSlice(fr, dr, nil, zr, b)
+			continue
+		case SiLU:
+			siluSlice(fr, dr, nil, zr, b)
 			continue
 		}
 		for j, v := range zr {

@@ -17,7 +17,10 @@ import (
 // The forward and backward passes are fused by hand; nothing is allocated
 // once the buffers have grown to n. Rows are processed in fixed blocks (on
 // SetWorkers goroutines), and the per-block sums are added in block order,
-// so the result does not depend on the worker count.
+// so the result does not depend on the worker count. Networks whose hidden
+// layers all have at least 512 units take the wide path instead (wide.go:
+// whole batch, products split by fixed column chunks), equally independent
+// of the worker count.
 // It panics unless len(xt) = len(u) = len(t)·Dim.
 func (m *MLP) FMLossGrad(xt, t, u []float64) float64 {
 	d := m.Cfg.Dim
@@ -27,6 +30,9 @@ func (m *MLP) FMLossGrad(xt, t, u []float64) float64 {
 	n := len(t)
 	if n == 0 {
 		return 0
+	}
+	if m.useWide() {
+		return m.fmWide(xt, t, u)
 	}
 	nblk, np := numBlocks(n, fmRows), len(m.Params)
 	// W_lᵀ for l ≥ 2, shared by the blocks: g·W_lᵀ then reads it in place

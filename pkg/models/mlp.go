@@ -40,7 +40,8 @@ type MLP struct {
 	layers []layer
 	omega  []float64 // time-feature frequencies (Config.Omegas)
 
-	ws workspace
+	ws   workspace
+	wide wideScratch // FMLossGrad's wide path (wide.go)
 
 	// Row-block parallelism (par.go): per-worker scratch, the pool and the
 	// block tasks.

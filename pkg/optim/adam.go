@@ -3,6 +3,7 @@ package optim
 import (
 	"fmt"
 	"math"
+	"runtime"
 )
 
 // Names of the optimisers [New] builds.
@@ -67,6 +68,10 @@ type Adam struct {
 	cfg  Config
 	m, v []float64
 	k    int // steps taken
+
+	u       update    // the current step's arguments (kept here: no allocation)
+	pool    *stepPool // nil: one worker
+	cleanup runtime.Cleanup
 }
 
 // New returns an optimiser for n parameters with zero moments, or the
@@ -90,24 +95,52 @@ func (a *Adam) Steps() int { return a.k }
 
 // Step applies one update to theta in place with gradient g and learning rate
 // lr (the schedule's value for this step; the configured LR is not used
-// here). g is left unchanged. It allocates nothing.
+// here). g is left unchanged. It allocates nothing. After SetWorkers(w > 1)
+// long vectors are updated in w contiguous ranges at once; the update is
+// elementwise, so the result is the same bits.
 // It panics if theta or g is not of the length the optimiser was built for.
 func (a *Adam) Step(theta, g []float64, lr float64) {
 	if len(theta) != len(a.m) || len(g) != len(a.m) {
 		panic(fmt.Sprintf("optim: Step with %d params and %d grads, optimiser built for %d", len(theta), len(g), len(a.m)))
 	}
 	a.k++
-	b1, b2, eps, wd := a.cfg.Beta1, a.cfg.Beta2, a.cfg.Eps, a.cfg.WeightDecay
-	stepSize := lr / (1 - math.Pow(b1, float64(a.k)))
-	bc2Sqrt := math.Sqrt(1 - math.Pow(b2, float64(a.k)))
-	decoupled := a.cfg.Name == NameAdamW
-	shrink := 1 - lr*wd
-	m, v := a.m, a.v
-	for i, gi := range g {
+	b1, b2, wd := a.cfg.Beta1, a.cfg.Beta2, a.cfg.WeightDecay
+	u := &a.u
+	*u = update{theta: theta, g: g, m: a.m, v: a.v,
+		b1: b1, b2: b2, eps: a.cfg.Eps, wd: wd, decoupled: a.cfg.Name == NameAdamW, shrink: 1 - lr*wd,
+		stepSize: lr / (1 - math.Pow(b1, float64(a.k))), bc2Sqrt: math.Sqrt(1 - math.Pow(b2, float64(a.k)))}
+	if a.pool == nil || len(g) < parMin {
+		u.run(0, len(g))
+	} else {
+		a.pool.run(u)
+	}
+	u.theta, u.g = nil, nil // hold no caller memory between steps
+}
+
+// update is one Step's arguments; run applies it to elements [lo, hi).
+type update struct {
+	theta, g, m, v          []float64
+	b1, b2, eps, wd, shrink float64
+	stepSize, bc2Sqrt       float64
+	decoupled               bool
+}
+
+func (u *update) run(lo, hi int) {
+	theta, g, m, v := u.theta[lo:hi], u.g[lo:hi], u.m[lo:hi], u.v[lo:hi]
+	b1, b2, eps, wd, stepSize, bc2Sqrt := u.b1, u.b2, u.eps, u.wd, u.stepSize, u.bc2Sqrt
+	start := 0
+	if haveAdamKernel && wd == 0 && len(g) >= 8 {
+		// The same operations, eight at a time (adam_amd64.s).
+		start = len(g) &^ 7
+		c := [6]float64{1 - b1, b2, 1 - b2, bc2Sqrt, eps, stepSize}
+		adamKernel(&theta[0], &g[0], &m[0], &v[0], start, &c)
+	}
+	for i := start; i < len(g); i++ {
+		gi := g[i]
 		th := theta[i]
 		if wd != 0 {
-			if decoupled {
-				th *= shrink
+			if u.decoupled {
+				th *= u.shrink
 			} else {
 				gi += wd * th
 			}
@@ -116,6 +149,74 @@ func (a *Adam) Step(theta, g []float64, lr float64) {
 		v[i] = v[i]*b2 + (1-b2)*gi*gi
 		denom := math.Sqrt(v[i])/bc2Sqrt + eps
 		theta[i] = th - stepSize*(m[i]/denom)
+	}
+}
+
+// parMin is the shortest vector Step splits over workers: below it the
+// hand-off costs more than the update.
+const parMin = 1 << 16
+
+// stepPool runs an update's ranges on the caller and workers−1 helper
+// goroutines, which wait on their channels between steps.
+type stepPool struct {
+	work []chan *update
+	done chan struct{}
+}
+
+func newStepPool(workers int) *stepPool {
+	p := &stepPool{work: make([]chan *update, workers-1), done: make(chan struct{}, workers)}
+	for i := range p.work {
+		p.work[i] = make(chan *update)
+		go func(ch chan *update, id int) {
+			for u := range ch {
+				lo, hi := p.span(len(u.g), id)
+				u.run(lo, hi)
+				p.done <- struct{}{}
+			}
+		}(p.work[i], i+1)
+	}
+	return p
+}
+
+// span is worker id's range of n elements: contiguous, multiples of 8.
+func (p *stepPool) span(n, id int) (lo, hi int) {
+	w := len(p.work) + 1
+	per := (n/w + 7) &^ 7
+	return min(n, id*per), min(n, (id+1)*per)
+}
+
+func (p *stepPool) run(u *update) {
+	for _, ch := range p.work {
+		ch <- u
+	}
+	lo, hi := p.span(len(u.g), 0)
+	u.run(lo, hi)
+	for range p.work {
+		<-p.done
+	}
+}
+
+func (p *stepPool) stop() {
+	for _, ch := range p.work {
+		close(ch)
+	}
+}
+
+// SetWorkers makes Step update long vectors on the given number of
+// goroutines (1, the default, updates on the caller). The helpers end when
+// the optimiser becomes unreachable or SetWorkers is called again.
+func (a *Adam) SetWorkers(workers int) {
+	if workers < 1 {
+		panic(fmt.Sprintf("optim: SetWorkers(%d), want ≥ 1", workers))
+	}
+	if a.pool != nil {
+		a.cleanup.Stop()
+		a.pool.stop()
+		a.pool = nil
+	}
+	if workers > 1 {
+		a.pool = newStepPool(workers)
+		a.cleanup = runtime.AddCleanup(a, (*stepPool).stop, a.pool)
 	}
 }
 
