@@ -205,6 +205,7 @@ func (p *stepPool) stop() {
 // SetWorkers makes Step update long vectors on the given number of
 // goroutines (1, the default, updates on the caller). The helpers end when
 // the optimiser becomes unreachable or SetWorkers is called again.
+// It panics if workers < 1.
 func (a *Adam) SetWorkers(workers int) {
 	if workers < 1 {
 		panic(fmt.Sprintf("optim: SetWorkers(%d), want ≥ 1", workers))
