@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
-	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -259,15 +258,16 @@ func dsTitle(ds string) string {
 	return " — " + ds
 }
 
-// newPlot returns a plot with the report's small fonts.
+// newPlot returns a plot with the report's fonts: large enough that a
+// hyphen survives rasterising at 96 dpi (at 7 pt "OT-CFM" read "OTCFM").
 func newPlot() *plot.Plot {
 	p := plot.New()
-	small := vg.Points(7)
-	p.Title.TextStyle.Font.Size = vg.Points(8)
+	small := vg.Points(9)
+	p.Title.TextStyle.Font.Size = vg.Points(10)
 	p.X.Label.TextStyle.Font.Size = small
 	p.Y.Label.TextStyle.Font.Size = small
-	p.X.Tick.Label.Font.Size = vg.Points(6)
-	p.Y.Tick.Label.Font.Size = vg.Points(6)
+	p.X.Tick.Label.Font.Size = vg.Points(8)
+	p.Y.Tick.Label.Font.Size = vg.Points(8)
 	p.Legend.TextStyle.Font.Size = small
 	return p
 }
@@ -303,7 +303,7 @@ func (f *figure) render(c vg.CanvasSizer) {
 	tiles := draw.Tiles{
 		Rows: len(f.plots), Cols: len(f.plots[0]),
 		PadX: vg.Millimeter, PadY: vg.Millimeter,
-		PadTop: vg.Millimeter, PadBottom: vg.Millimeter, PadLeft: vg.Millimeter, PadRight: 2 * vg.Millimeter,
+		PadTop: 3 * vg.Millimeter, PadBottom: vg.Millimeter, PadLeft: vg.Millimeter, PadRight: 2 * vg.Millimeter,
 	}
 	canvases := plot.Align(f.plots, tiles, draw.Crop(dc, 0, -f.stripW, 0, 0))
 	for j, row := range f.plots {
@@ -366,9 +366,9 @@ func legendWidth(names []string) vg.Length {
 	for _, n := range names {
 		longest = max(longest, len([]rune(n)))
 	}
-	// About 3.6 pt per character at the 7 pt legend font, plus the
+	// About 4.7 pt per character at the 9 pt legend font, plus the
 	// thumbnail and margins.
-	return vg.Length(longest)*vg.Points(3.6) + vg.Points(40)
+	return vg.Length(longest)*vg.Points(4.7) + vg.Points(44)
 }
 
 // logTicks marks a log axis at 1, 2 and 5 × 10^k (labelled) and the other
@@ -471,7 +471,7 @@ var (
 	testsetColor = color.NRGBA{R: 175, G: 175, B: 175, A: 255}
 	sampleColor  = color.NRGBA{R: 31, G: 119, B: 180, A: 140}
 	pathColor    = color.NRGBA{R: 31, G: 119, B: 180, A: 150}
-	startColor   = color.NRGBA{R: 60, G: 60, B: 60, A: 255}
+	startColor   = color.NRGBA{R: 20, G: 60, B: 200, A: 255} // blue triangles: unlike the grey test set
 	endColor     = color.NRGBA{R: 214, G: 39, B: 40, A: 255}
 )
 
@@ -497,7 +497,15 @@ func labelGrid(plots [][]*plot.Plot, ps *panelSet) {
 				p.Title.Text = colLabel(ps.colAxes, col, "")
 			}
 			if i == 0 {
-				p.Y.Label.Text = colLabel(ps.rowAxes, row, "")
+				// Horizontal, broken at spaces: a rotated label's hyphen
+				// is lost when rasterised ("OT-CFM" read "OTCFM").
+				p.Y.Label.Text = strings.ReplaceAll(colLabel(ps.rowAxes, row, ""), " ", "\n")
+				p.Y.Label.TextStyle.Rotation = -math.Pi / 2 // the axis adds π/2
+				// gonum reserves the label's height (its width when
+				// rotated): reserve the rest as padding, the text starting
+				// at the left edge.
+				p.Y.Label.TextStyle.XAlign = draw.XLeft
+				p.Y.Label.Padding = p.Y.Label.TextStyle.Width(p.Y.Label.Text) - p.Y.Label.TextStyle.Height(p.Y.Label.Text) + vg.Points(10)
 			}
 		}
 	}
@@ -679,6 +687,7 @@ func (fw *figureWriter) trajectoryGrid(ds string, ps *panelSet, file, title stri
 			m := min(lines, n)
 			stride := n / m
 			var starts, ends plotter.XYs
+			own := &bounds{math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)}
 			for t := range m {
 				idx := t * stride
 				path := make(plotter.XYs, K)
@@ -694,9 +703,21 @@ func (fw *figureWriter) trajectoryGrid(ds string, ps *panelSet, file, title stri
 				p.Add(l)
 				starts = append(starts, path[0])
 				ends = append(ends, path[K-1])
+				for _, q := range path {
+					own.xmin, own.xmax = min(own.xmin, q.X), max(own.xmax, q.X)
+					own.ymin, own.ymax = min(own.ymin, q.Y), max(own.ymax, q.Y)
+				}
 			}
-			p.Add(scatter(starts, startColor, 1), scatter(ends, endColor, 1.2))
-			if box != nil {
+			st := scatter(starts, startColor, 1.6)
+			st.GlyphStyle.Shape = draw.TriangleGlyph{}
+			p.Add(st, scatter(ends, endColor, 1.4))
+			// Each panel shows its own paths' range (padded 5%), not the
+			// union over panels: one far path elsewhere no longer
+			// shrinks every panel.
+			if own.xmin < own.xmax && own.ymin < own.ymax {
+				px, py := 0.05*(own.xmax-own.xmin), 0.05*(own.ymax-own.ymin)
+				(&bounds{own.xmin - px, own.xmax + px, own.ymin - py, own.ymax + py}).apply(p)
+			} else if box != nil {
 				box.apply(p)
 			}
 			plots[j][i] = p
@@ -711,7 +732,7 @@ func (fw *figureWriter) trajectoryGrid(ds string, ps *panelSet, file, title stri
 	if err != nil {
 		return err
 	}
-	caption := fmt.Sprintf("ODE trajectories of %d points from t = 0 (dark grey dots) to t = 1 (red dots) over the test set (light grey); rows %s, columns %s. Each trajectories file holds K time points × n points × d stacked as K·n rows of d (row k·n + i is point i at time index k), K given by the run's param `%s`.",
+	caption := fmt.Sprintf("ODE trajectories of %d points from t = 0 (blue triangles) to t = 1 (red dots) over the test set (light grey); each panel spans its own paths' range; rows %s, columns %s. Each trajectories file holds K time points × n points × d stacked as K·n rows of d (row k·n + i is point i at time index k), K given by the run's param `%s`.",
 		lines, axesPhrase(ps.rowAxes), axesPhrase(ps.colAxes), ParamTrajectoryTimes)
 	fw.b.figures = append(fw.b.figures, figureRef{title: "Trajectories" + dsTitle(ds) + title, caption: caption, png: png})
 	return nil
@@ -725,6 +746,13 @@ type series struct {
 	x, y       []float64
 	lo, hi     []float64 // NaN where the band is undefined
 	withPoints bool
+	// shapeIdx is the marker of the points (withPoints); nonNeg clips the
+	// band at zero.
+	shapeIdx int
+	nonNeg   bool
+	// noLine draws the points alone (a single setting, such as an
+	// adaptive solver's).
+	noLine bool
 }
 
 // seriesStyles gives each row a colour by its first axis value (the
@@ -769,10 +797,31 @@ func linePlot(p, leg *plot.Plot, inLegend map[string]bool, ss []series, logX, lo
 	if logX && logOK(func(s series) []float64 { return s.x }) {
 		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
 	}
-	if logY && logOK(func(s series) []float64 { return append(append(slices.Clone(s.y), s.lo...), s.hi...) }) {
+	// Log y is decided on the means; a band reaching below the axis (or
+	// below zero for a non-negative metric) is clipped there, so no band
+	// claims values the metric cannot take.
+	floor := math.Inf(-1)
+	if logY && logOK(func(s series) []float64 { return s.y }) {
 		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks{}
+		lo := math.Inf(1)
+		for _, s := range ss {
+			for _, v := range s.y {
+				if v > 0 {
+					lo = min(lo, v)
+				}
+			}
+		}
+		floor = lo / 4
 	}
 	for _, s := range ss {
+		if s.nonNeg {
+			floor = max(floor, 0)
+		}
+		for i := range s.lo {
+			if !math.IsNaN(s.lo[i]) {
+				s.lo[i] = max(s.lo[i], floor)
+			}
+		}
 		c := plotutil.Color(s.colorIdx)
 		var band []plotter.XY
 		for i := range s.x {
@@ -803,102 +852,25 @@ func linePlot(p, leg *plot.Plot, inLegend map[string]bool, ss []series, logX, lo
 			continue
 		}
 		l.LineStyle = draw.LineStyle{Color: c, Width: vg.Points(1.2), Dashes: plotutil.Dashes(s.dashIdx)}
-		p.Add(l)
-		thumbs := []plot.Thumbnailer{l}
+		var thumbs []plot.Thumbnailer
+		if !s.noLine {
+			p.Add(l)
+			thumbs = append(thumbs, l)
+		}
 		if s.withPoints {
-			sc := scatter(pts, c, 1.8)
-			sc.GlyphStyle.Shape = plotutil.Shape(s.dashIdx)
+			sc := scatter(pts, c, 2.4)
+			sc.GlyphStyle.Shape = plotutil.Shape(s.shapeIdx)
 			p.Add(sc)
 			thumbs = append(thumbs, sc)
+		}
+		if leg == nil {
+			continue
 		}
 		if !inLegend[s.name] {
 			inLegend[s.name] = true
 			leg.Legend.Add(s.name, thumbs...)
 		}
 	}
-}
-
-// nfeCurves draws every quality metric of dataset ds against NFE.
-func (fw *figureWriter) nfeCurves(ds string) error {
-	evals := filterDataset(fw.b.okRuns(results.KindEval), ds)
-	if len(evals) == 0 || !slices.Contains(fw.b.in.Axes, StepsAxis) {
-		return nil
-	}
-	rowAxes := present(evals, without(nonSeedAxes(fw.b.in.Axes), DatasetAxis, StepsAxis))
-	colAxes := []string{StepsAxis}
-	nfe := fw.b.aggregate(results.KindEval, NFEMetric, evals, rowAxes, colAxes)
-	if len(nfe.cells) == 0 {
-		return nil
-	}
-	var metricsDrawn []string
-	var row []*plot.Plot
-	leg, inLegend := legendPlot(), map[string]bool{}
-	// Styles follow the rows of the NFE grid, so a line looks the same in
-	// every panel.
-	colors, dashes := seriesStyles(nfe.rows)
-	style := func(r []string) (int, int) {
-		i := slices.IndexFunc(nfe.rows, func(x []string) bool { return slices.Equal(x, r) })
-		if i < 0 {
-			return len(nfe.rows), 0
-		}
-		return colors[i], dashes[i]
-	}
-	for _, m := range fw.b.metricNames() {
-		if m == NFEMetric || isSeconds(m) {
-			continue
-		}
-		g := fw.b.aggregate(results.KindEval, m, evals, rowAxes, colAxes)
-		if len(g.cells) == 0 {
-			continue
-		}
-		var ss []series
-		for _, r := range g.rows {
-			ci, di := style(r)
-			s := series{name: colLabel(rowAxes, r, "all"), colorIdx: ci, dashIdx: di, withPoints: true}
-			type pt struct{ x, y, lo, hi float64 }
-			var pts []pt
-			for _, col := range g.cols {
-				c, n := g.at(r, col), nfe.at(r, col)
-				if c == nil || n == nil {
-					continue
-				}
-				lo, hi := c.sum.CI95Lo, c.sum.CI95Hi
-				if c.sum.N < 2 {
-					lo, hi = math.NaN(), math.NaN()
-				}
-				pts = append(pts, pt{n.sum.Mean, c.sum.Mean, lo, hi})
-			}
-			if len(pts) == 0 {
-				continue
-			}
-			slices.SortStableFunc(pts, func(a, b pt) int { return compareFloat(a.x, b.x) })
-			for _, q := range pts {
-				s.x, s.y, s.lo, s.hi = append(s.x, q.x), append(s.y, q.y), append(s.lo, q.lo), append(s.hi, q.hi)
-			}
-			ss = append(ss, s)
-		}
-		if len(ss) == 0 {
-			continue
-		}
-		p := newPlot()
-		p.Title.Text = m
-		p.X.Label.Text = "NFE"
-		linePlot(p, leg, inLegend, ss, true, true)
-		row = append(row, p)
-		metricsDrawn = append(metricsDrawn, m)
-	}
-	if len(row) == 0 {
-		return nil
-	}
-	png, svg, err := fw.save(&figure{plots: [][]*plot.Plot{row}, panelW: 2.4 * vg.Inch, panelH: 2.2 * vg.Inch,
-		strip: leg, stripW: legendWidth(slices.Sorted(maps.Keys(inLegend))), name: fileName("nfe", ds), svg: fw.b.in.Options.SVG})
-	if err != nil {
-		return err
-	}
-	caption := fmt.Sprintf("%s against the mean NFE (log axis; log y where every value is positive): one line per %s, one point per step count, mean over seeds with a shaded 95%% confidence band.",
-		strings.Join(metricsDrawn, ", "), axesPhrase(rowAxes))
-	fw.b.figures = append(fw.b.figures, figureRef{title: "Quality against NFE" + dsTitle(ds), caption: caption, png: png, svg: svg})
-	return nil
 }
 
 func compareFloat(a, b float64) int {

@@ -40,7 +40,14 @@ func (fw *figureWriter) lossCurves(ds string) error {
 	}
 	rows = fw.b.order.uniqueTuples(rowAxes, rows)
 	colors, dashes := seriesStyles(rows)
-	var ss []series
+	// Losses are compared only where they measure the same thing: the
+	// CNF's negative log-likelihood (its runs report train_nll) apart
+	// from the flow-matching regression losses.
+	isCNF := func(runs []*results.Run) bool {
+		_, ok := runs[0].Metric("train_nll")
+		return ok
+	}
+	var ss, cnf []series
 	for ri, row := range rows {
 		runs := groups[tupleKey(row)]
 		every := runs[0].CurveEvery
@@ -73,27 +80,47 @@ func (fw *figureWriter) lossCurves(ds string) error {
 			s.x = append(s.x, float64((i+1)*every))
 			s.y, s.lo, s.hi = append(s.y, sum.Mean), append(s.lo, lo), append(s.hi, hi)
 		}
-		if len(s.x) > 0 {
+		s.withPoints = len(s.x) < 3 // a lone point shows as a marker
+		switch {
+		case len(s.x) == 0:
+		case isCNF(runs):
+			cnf = append(cnf, s)
+		default:
 			ss = append(ss, s)
 		}
 	}
-	if len(ss) == 0 {
+	if len(ss)+len(cnf) == 0 {
 		return nil
 	}
-	p, leg := newPlot(), legendPlot()
-	p.Title.Text = "training loss"
-	p.X.Label.Text = "step"
-	linePlot(p, leg, map[string]bool{}, ss, false, true)
+	leg, inLegend := legendPlot(), map[string]bool{}
+	var panels []*plot.Plot
 	var names []string
-	for _, s := range ss {
-		names = append(names, s.name)
+	for _, group := range []struct {
+		ss           []series
+		title, label string
+	}{
+		{ss, "flow-matching loss", "regression loss (squared data units)"},
+		{cnf, "CNF maximum likelihood", "negative log-likelihood (nats)"},
+	} {
+		if len(group.ss) == 0 {
+			continue
+		}
+		p := newPlot()
+		p.Title.Text = group.title
+		p.X.Label.Text = "training step"
+		p.Y.Label.Text = group.label
+		linePlot(p, leg, inLegend, group.ss, false, true)
+		panels = append(panels, p)
+		for _, s := range group.ss {
+			names = append(names, s.name)
+		}
 	}
-	png, svg, err := fw.save(&figure{plots: [][]*plot.Plot{{p}}, panelW: 3.4 * vg.Inch, panelH: 2.4 * vg.Inch,
+	png, svg, err := fw.save(&figure{plots: [][]*plot.Plot{panels}, panelW: 4.4 * vg.Inch, panelH: 3.4 * vg.Inch,
 		strip: leg, stripW: legendWidth(names), name: fileName("loss", ds), svg: fw.b.in.Options.SVG})
 	if err != nil {
 		return err
 	}
-	caption := fmt.Sprintf("Training loss, one line per %s: mean over seeds with a shaded 95%% confidence band; curve point i is plotted at step (i + 1) × curve_every (log y where every value is positive).",
+	caption := fmt.Sprintf("Training loss, one line per %s, the flow-matching regression losses and the CNF's negative log-likelihood in separate panels (they measure different things): mean over seeds with a shaded 95%% confidence band; curve point i is plotted at step (i + 1) × curve_every (log y where every mean is positive). The losses of different paths regress different targets, so their levels compare the paths' difficulty, not the models' quality.",
 		axesPhrase(rowAxes))
 	fw.b.figures = append(fw.b.figures, figureRef{title: "Training loss" + dsTitle(ds), caption: caption, png: png, svg: svg})
 	return nil
@@ -204,12 +231,31 @@ func (fw *figureWriter) density(ds string) error {
 			plots[j][i] = p
 		}
 	}
-	labelGrid(plots, ps)
+	side := panelSide(len(ps.cols))
+	if len(ps.cols) == 1 && len(ps.rows) > 2 {
+		// One column of many rows (the usual case: one density per
+		// model) is laid out as a near-square grid, each panel titled.
+		n := len(ps.rows)
+		nc := int(math.Ceil(math.Sqrt(float64(n))))
+		grid := make([][]*plot.Plot, (n+nc-1)/nc)
+		for k, row := range ps.rows {
+			if grid[k/nc] == nil {
+				grid[k/nc] = make([]*plot.Plot, nc)
+			}
+			if p := plots[k][0]; p != nil {
+				p.Title.Text = colLabel(ps.rowAxes, row, "")
+				grid[k/nc][k%nc] = p
+			}
+		}
+		plots = grid
+		side = 2.4 * vg.Inch
+	} else {
+		labelGrid(plots, ps)
+	}
 	bar := newPlot()
 	bar.Add(&plotter.ColorBar{ColorMap: cmap, Vertical: true})
 	bar.HideX()
 	bar.Y.Label.Text = "log density (nats)"
-	side := panelSide(len(ps.cols))
 	png, _, err := fw.save(&figure{plots: plots, panelW: side, panelH: side, strip: bar, stripW: 0.9 * vg.Inch,
 		stripMaxH: min(side, 2*vg.Inch), name: fileName("density", ds)})
 	if err != nil {

@@ -491,6 +491,15 @@ func TestFigures(t *testing.T) {
 		if !strings.Contains(md, "]("+rel+")") {
 			t.Errorf("report.md does not embed %s", rel)
 		}
+		// The NFE figure has one panel per metric (sw2 only in the
+		// fixture) of at least 400 × 400 px, plus its legend strip.
+		if strings.Contains(rel, "/nfe_") && (cfg.Width < 400 || cfg.Height < 400) {
+			t.Errorf("%s: %d×%d px, want panels of at least 400 px", rel, cfg.Width, cfg.Height)
+		}
+	}
+	// A figure that fails to draw is only a warning: none may here.
+	if strings.Contains(md, "not drawn") {
+		t.Errorf("a figure failed to draw:\n%s", md[strings.Index(md, "not drawn")-200:])
 	}
 	for _, rel := range []string{"figures/nfe_moons.svg", "figures/loss_moons.svg"} {
 		b, err := os.ReadFile(filepath.Join(dir, rel))

@@ -164,9 +164,11 @@ func exactG(v float64) string {
 // trimG is %.{p}g without an exponent for ordinary magnitudes.
 func trimG(v float64, p int) string { return strconv.FormatFloat(v, 'g', p, 64) }
 
-// colLabel names a column by its axis values: the bare values ("euler 8",
-// "moons"), tolerances as "rtol=1e-05" ("dopri5 rtol=1e-05"); absent
-// values are left out.
+// colLabel names a column (or a row, a legend entry, a panel) by its axis
+// values: the bare values of the method, stage, solver, steps and data
+// set ("OT-CFM", "euler 8", "moons"); any other axis as axis=value
+// ("rtol=1e-05", "hidden=[32,32]"), so a swept setting says what it is.
+// Absent values are left out.
 func colLabel(axes, col []string, metric string) string {
 	if len(axes) == 0 {
 		return metric
@@ -175,10 +177,14 @@ func colLabel(axes, col []string, metric string) string {
 	for i, v := range col {
 		switch {
 		case v == "":
-		case axes[i] == RTolAxis || axes[i] == ATolAxis:
-			parts = append(parts, axes[i]+"="+v)
-		default:
+		case slices.Contains(bareAxes, axes[i]):
 			parts = append(parts, v)
+		default:
+			name := axes[i]
+			if j := strings.LastIndexAny(name, ".]"); j >= 0 && j+1 < len(name) {
+				name = name[j+1:]
+			}
+			parts = append(parts, name+"="+v)
 		}
 	}
 	if len(parts) == 0 {
@@ -186,6 +192,9 @@ func colLabel(axes, col []string, metric string) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// bareAxes are the axes whose values name themselves.
+var bareAxes = []string{"method", "stage", SolverAxis, StepsAxis, DatasetAxis}
 
 // markdownTable renders a GitHub table with tablewriter: the first left
 // columns aligned left, the rest right.

@@ -153,3 +153,20 @@ func TestWarningsCountedOverSeeds(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestFigureLabels: swept settings name their axis, the core axes stay
+// bare; units and non-negative domains are known for the quality metrics.
+func TestFigureLabels(t *testing.T) {
+	if got := colLabel([]string{"method", "model.hidden", "steps"}, []string{"OT-CFM", "[32,32]", "300"}, ""); got != "OT-CFM hidden=[32,32] 300" {
+		t.Errorf("label %q", got)
+	}
+	if got := metricAxisLabel("w2"); got != "w2 (data units)" {
+		t.Errorf("w2 axis %q", got)
+	}
+	if got := metricAxisLabel("nll"); got != "nll (nats)" {
+		t.Errorf("nll axis %q", got)
+	}
+	if !nonNegative("sw2") || !nonNegative("straightness") || nonNegative("nll") {
+		t.Error("domains: sw2 and straightness are non-negative, nll is not")
+	}
+}
