@@ -112,20 +112,26 @@ func ReadNPY(r io.Reader) (data []float64, rows, cols int, err error) {
 	if rows > 0 && cols > (1<<40)/rows {
 		return nil, 0, 0, fmt.Errorf(".npy shape %v too large", shape)
 	}
-	data = make([]float64, 0, min(rows*cols, 1<<20))
-	buf := make([]byte, size*cols)
-	for row := 0; row < rows; row++ {
-		n, err := io.ReadFull(br, buf)
+	// The data is read in chunks, and memory grows with the bytes actually
+	// present, never with the shape a header claims.
+	total := rows * cols
+	data = make([]float64, 0, min(total, 1<<16))
+	buf := make([]byte, size*min(total, 1<<16))
+	for done := 0; done < total; {
+		k := min(total-done, len(buf)/size)
+		n, err := io.ReadFull(br, buf[:k*size])
 		if err != nil {
-			return nil, 0, 0, fmt.Errorf("truncated .npy data: row %d of %d has %d of %d bytes", row, rows, n, len(buf))
+			got := done*size + n
+			return nil, 0, 0, fmt.Errorf("truncated .npy data: %d of %d bytes (row %d of %d)", got, total*size, got/(size*cols), rows)
 		}
-		for c := 0; c < cols; c++ {
+		for c := range k {
 			if size == 8 {
 				data = append(data, math.Float64frombits(binary.LittleEndian.Uint64(buf[8*c:])))
 			} else {
 				data = append(data, float64(math.Float32frombits(binary.LittleEndian.Uint32(buf[4*c:]))))
 			}
 		}
+		done += k
 	}
 	return data, rows, cols, nil
 }
