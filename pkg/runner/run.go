@@ -127,7 +127,13 @@ func Run(ctx context.Context, p *Plan, st *store.Store, exec Executor, opts Opti
 	if prog == nil {
 		prog = Quiet{}
 	}
-	if err := st.CleanTemp(); err != nil {
+	clean := st.CleanTemp
+	if opts.Leases != nil {
+		// Writers on other hosts may be writing into the store: their pids
+		// mean nothing here.
+		clean = st.CleanTempShared
+	}
+	if err := clean(); err != nil {
 		return nil, err
 	}
 	recs := make([]results.Run, len(p.Artifacts))

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -199,9 +200,17 @@ func (l *Leases) stale(info LeaseInfo, age time.Duration) bool {
 	return info.Host == l.host && info.PID > 0 && !alive(info.PID)
 }
 
-// alive reports whether a process of this host exists (signal 0).
+// alive reports whether a process of this host exists (signal 0 on
+// Unix; on Windows, whether it can be opened).
 func alive(pid int) bool {
-	err := syscall.Kill(pid, 0)
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	if runtime.GOOS == "windows" {
+		return true
+	}
+	err = p.Signal(syscall.Signal(0))
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
@@ -298,4 +307,36 @@ type ClaimState struct {
 	Info  LeaseInfo
 	Age   time.Duration // since the last heartbeat
 	Stale bool
+}
+
+// SharedTempAge is how long a temporary file must have gone unwritten
+// before CleanTempShared may remove it.
+const SharedTempAge = 10 * time.Minute
+
+// CleanTempShared is CleanTemp for a store that writers on other hosts
+// may share: a pid in a temporary file's name identifies a process of the
+// writing host only, so a file is removed only when CleanTemp's rule says
+// its owner is gone and it has not been written for SharedTempAge (a
+// write in progress lasts seconds).
+func (s *Store) CleanTempShared() error {
+	dir := filepath.Join(s.root, Dir)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	now := time.Now()
+	for _, e := range ents {
+		n := e.Name()
+		if !strings.HasPrefix(n, ".") || !strings.Contains(n, ".tmp-") {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			continue
+		}
+		if now.Sub(fi.ModTime()) > SharedTempAge && ownerGone(n, fi.ModTime(), now) {
+			os.Remove(filepath.Join(dir, n))
+		}
+	}
+	return nil
 }

@@ -149,3 +149,26 @@ func TestHeartbeat(t *testing.T) {
 		t.Fatalf("heartbeat did not touch the lease: %v %v", fi.ModTime(), err)
 	}
 }
+
+// TestCleanTempShared: in a shared store, a temporary file whose pid is
+// not a process of this host may be another host's write in progress: it
+// stays until it has gone unwritten for SharedTempAge.
+func TestCleanTempShared(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	// pid 1 runs with another start time than this one: "gone" by CleanTemp's rule.
+	fresh := s.Path(".a.json.tmp-1-99999999-123")
+	old := s.Path(".b.json.tmp-1-99999999-456")
+	os.WriteFile(fresh, []byte("{"), 0o644)
+	os.WriteFile(old, []byte("{"), 0o644)
+	past := time.Now().Add(-SharedTempAge - time.Minute)
+	os.Chtimes(old, past, past)
+	if err := s.CleanTempShared(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Fatalf("a fresh temporary file of another writer was removed: %v", err)
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Fatalf("an abandoned temporary file was kept: %v", err)
+	}
+}
