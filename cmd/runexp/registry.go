@@ -30,6 +30,9 @@ func registry() experiment.Registry {
 	reg.Names["sources"] = sources
 	var oracles []string
 	for _, n := range targets {
+		if datasets.IsImage(n) {
+			continue // not mixtures; reading them loads files
+		}
 		if ds, err := datasets.New(n, 0, datasets.Options{}); err == nil {
 			if _, ok := datasets.AsMixture(ds); ok {
 				oracles = append(oracles, n)

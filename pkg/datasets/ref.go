@@ -88,6 +88,8 @@ func RefLabel(ref string) string {
 			return filepath.Base(e.path)
 		}
 		return "file-" + strings.TrimPrefix(ref, FileRefPrefix)[:min(8, len(ref)-len(FileRefPrefix))]
+	case strings.HasPrefix(ref, ImageRefPrefix):
+		return imageLabel(ref)
 	case strings.HasPrefix(ref, MixtureRefPrefix):
 		h := sha256.Sum256([]byte(ref))
 		return "mixture-" + hex.EncodeToString(h[:4])
@@ -166,6 +168,15 @@ func newRef(ref string, dim int) (Dataset, bool, error) {
 			return nil, true, fmt.Errorf("datasets: %s: dim %d requested but the file has %d columns", e.path, dim, e.data.D)
 		}
 		return e.data, true, nil
+	case strings.HasPrefix(ref, ImageRefPrefix):
+		m, err := NewImages(ref)
+		if err != nil {
+			return nil, true, err
+		}
+		if dim != 0 && dim != m.Dim() {
+			return nil, true, fmt.Errorf("datasets: %s is %d-dimensional; dim %d requested", m.Label, m.Dim(), dim)
+		}
+		return m, true, nil
 	case strings.HasPrefix(ref, MixtureRefPrefix):
 		m, err := parseMixtureRef(ref)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -37,6 +38,7 @@ type entry struct {
 	fixedDim int // 2 for the toys, 0 when the dimension comes from the caller or the data
 	noise    float64
 	hasNoise bool
+	image    bool // MNIST-like: loaded from files on first use
 	build    func(dim int, noise float64, o Options) (Dataset, error)
 }
 
@@ -105,6 +107,30 @@ var registry = map[string]entry{
 		}
 		return e, nil
 	}},
+}
+
+func init() {
+	for _, set := range ImageSets {
+		for _, side := range []int{28, 14, 7} {
+			name := set
+			if side != 28 {
+				name += strconv.Itoa(side)
+			}
+			registry[name] = entry{fixedDim: side * side, image: true, build: func(int, float64, Options) (Dataset, error) {
+				ref, err := ImageRef(set, side, DefaultAlpha, nil)
+				if err != nil {
+					return nil, err
+				}
+				return NewImages(ref)
+			}}
+		}
+	}
+}
+
+// IsImage reports whether name is a registered image data set (reading it
+// loads its files) or an image reference.
+func IsImage(name string) bool {
+	return registry[name].image || strings.HasPrefix(name, ImageRefPrefix)
 }
 
 // Names returns the registered data set names, sorted.

@@ -137,7 +137,15 @@ type NLLEval struct {
 	RTol   float64 `yaml:"rtol" doc:"relative tolerance (adaptive solvers)" minx:"0"`
 	ATol   float64 `yaml:"atol" doc:"absolute tolerance (adaptive solvers)" minx:"0"`
 	N      int     `yaml:"n" doc:"held-out points scored" min:"1"`
+	// Divergence and Probes were added after keys were published: the
+	// plan writes them into keys only for the Hutchinson estimator.
+	Divergence string `yaml:"divergence,omitempty" doc:"divergence in the likelihood ODE: exact trace (d tangents per step), hutchinson (seeded Rademacher probes fixed along each solve; their spread enters nll_stderr), or auto = exact up to 32 dimensions" enum:"auto,exact,hutchinson"`
+	Probes     int    `yaml:"probes,omitempty" doc:"Hutchinson probes per point" min:"1"`
 }
+
+// ExactTraceMaxDim is the largest dimension for which divergence auto
+// computes the exact trace in the likelihood ODE.
+const ExactTraceMaxDim = 32
 
 // Report holds presentation options; they never change any result.
 type Report struct {
@@ -177,7 +185,7 @@ func Default() Spec {
 			Metrics:        []string{"sw2", "w2"},
 			SW2Projections: 1000,
 			MMDBandwidths:  []float64{0.1, 0.5, 1, 2},
-			NLL:            NLLEval{Solver: "dopri5", Steps: 100, RTol: 1e-5, ATol: 1e-5, N: 1000},
+			NLL:            NLLEval{Solver: "dopri5", Steps: 100, RTol: 1e-5, ATol: 1e-5, N: 1000, Divergence: "auto", Probes: 1},
 			Trajectories:   64,
 		},
 	}

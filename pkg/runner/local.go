@@ -96,7 +96,12 @@ func testSet(j *Job) (results.Run, error) {
 		return results.Run{}, err
 	}
 	var x []float64
-	if e, ok := ds.(*datasets.Empirical); ok && IsFileRef(c.Dataset) {
+	if ho, ok := ds.(datasets.HeldOut); ok {
+		// Data sets with their own test split (MNIST's test images).
+		if x, err = ho.TestSample(j.Artifact.RNG("test"), c.N); err != nil {
+			return results.Run{}, err
+		}
+	} else if e, ok := ds.(*datasets.Empirical); ok && IsFileRef(c.Dataset) {
 		_, test, err := e.Split(uint64(c.Seed), c.N)
 		if err != nil {
 			return results.Run{}, err
@@ -570,8 +575,12 @@ func modelEval(j *Job) (results.Run, error) {
 		if err != nil {
 			return results.Run{}, err
 		}
+		var field flow.DivField = m
+		if c.NLL.Divergence == "hutchinson" {
+			field = fixedProbes{MLP: m, seed: j.Artifact.RNG("hutchinson").Uint64(), probes: c.NLL.Probes, eps: new([]float64)}
+		}
 		t1 := c.NLLT1
-		res, err := metrics.NLLSpan(s, m, test[:c.NLL.N*d], d, 0, t1)
+		res, err := metrics.NLLSpan(s, field, test[:c.NLL.N*d], d, 0, t1)
 		if t1 < 1 {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("nll integrates the VP field on [0, %g] (t1 = TMax: training never saw later times, where s_t → 0) and scores x(0) under N(0, I), though the VP path's p_0 is N(a_0·x1, (1 − a_0²)I) with a_0 = α_1 > 0 (≈ 0.0066 for β_min = 0.1, β_max = 20)", t1))
 		}
@@ -580,9 +589,26 @@ func modelEval(j *Job) (results.Run, error) {
 		}
 		add("nll", res.Mean)
 		add("nll_stderr", res.StdErr)
-		add("bpd", res.BPD)
 		add("nll_nfe", float64(res.Stats.NFE))
-		if ds, err := dataset(c.Target, c.Dim); err == nil {
+		if c.NLL.Divergence == "hutchinson" {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("nll uses Hutchinson's divergence estimate (%d Rademacher probe(s) per point, fixed along each solve): unbiased; its variance is part of nll_stderr", c.NLL.Probes))
+		}
+		ds, dsErr := dataset(c.Target, c.Dim)
+		if q, ok := ds.(datasets.Quantized); ok && dsErr == nil {
+			// Bits/dim of the dequantised 8-bit data (pkg/datasets doc):
+			// −(ln p_X(x) + DataLogDet(x)) / (d ln 2) per point.
+			per := make([]float64, res.N)
+			for i := range per {
+				per[i] = -(res.LogProb[i] + q.DataLogDet(test[i*d:(i+1)*d])) / (float64(d) * math.Ln2)
+			}
+			mean, se := meanSE(per)
+			add("bpd", mean)
+			add("bpd_stderr", se)
+			add("bpd_logit", res.BPD)
+		} else {
+			add("bpd", res.BPD)
+		}
+		if dsErr == nil {
 			if dens, ok := ds.(datasets.Density); ok {
 				tr := res.WithTruth(dens, test[:c.NLL.N*d])
 				add("nll_gap", tr.Gap)
@@ -629,6 +655,48 @@ func modelEval(j *Job) (results.Run, error) {
 		add("learning_error_stderr", le.StdErr)
 	}
 	return r, nil
+}
+
+// fixedProbes is a model whose VelocityDiv estimates the divergence with
+// the same Hutchinson probes at every call (FFJORD fixes ε along each
+// solve, so an adaptive solver sees a smooth system): P Rademacher probes
+// per point, drawn once from PCG(seed, 0x4a7c4b5) for the batch size.
+type fixedProbes struct {
+	*models.MLP
+	seed   uint64
+	probes int
+	eps    *[]float64
+}
+
+func (f fixedProbes) VelocityDiv(dst, div, x []float64, t float64) {
+	if need := f.probes * len(div) * f.Dim(); len(*f.eps) != need {
+		*f.eps = make([]float64, need)
+		models.DrawProbes(rand.New(rand.NewPCG(f.seed, 0x4a7c4b5)), models.Rademacher, *f.eps)
+	}
+	f.MLP.VelocityDivProbes(dst, div, x, t, *f.eps)
+}
+
+// DivergenceEstimator names the estimator for metrics.NLLResult.
+func (f fixedProbes) DivergenceEstimator() string {
+	return fmt.Sprintf("hutchinson-rademacher-%d-fixed", f.probes)
+}
+
+// meanSE returns the mean of v and its standard error.
+func meanSE(v []float64) (float64, float64) {
+	n := float64(len(v))
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	mean := s / n
+	var ss float64
+	for _, x := range v {
+		ss += (x - mean) * (x - mean)
+	}
+	if len(v) < 2 {
+		return mean, math.NaN()
+	}
+	return mean, math.Sqrt(ss / (n - 1) / n)
 }
 
 // densityGridSize is the number of cells per side of the log-density heat

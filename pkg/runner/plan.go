@@ -288,7 +288,10 @@ func (c methodConfigs) modelEvalAt(stage int) ModelEvalConfig {
 // the settings a computation uses enter its key (the method's by
 // experiment.KeyMethod, a solver's steps or tolerances by
 // experiment.SolverKey, the metrics' options when the metric is asked for).
-func keyConfigs(s experiment.Spec, m experiment.Method, seed int, adaptive func(string) bool) methodConfigs {
+//
+// targetDim is the target's dimension (data.dim or the data set's own): it
+// decides the likelihood's divergence under divergence: auto.
+func keyConfigs(s experiment.Spec, m experiment.Method, seed int, adaptive func(string) bool, targetDim int) methodConfigs {
 	dim := s.Data.Dim
 	var c methodConfigs
 	c.test = TestSetConfig{Dataset: s.Data.Target, Dim: dim, N: s.Data.TestSize, Seed: seed}
@@ -318,6 +321,11 @@ func keyConfigs(s experiment.Spec, m experiment.Method, seed int, adaptive func(
 		if slices.Contains(modelMetrics, "nll") {
 			mc.NLL = e.NLL
 			experiment.SolverKey(adaptive(mc.NLL.Solver), &mc.NLL.Steps, &mc.NLL.RTol, &mc.NLL.ATol)
+			if d := mc.NLL.Divergence; d == "" || d == "exact" || (d == "auto" && targetDim <= experiment.ExactTraceMaxDim) {
+				mc.NLL.Divergence, mc.NLL.Probes = "", 0 // exact: the keys of before the option
+			} else {
+				mc.NLL.Divergence = "hutchinson"
+			}
 		}
 		if mc.NLL.N > 0 {
 			mc.NLLT1 = experiment.TrainEnd(m)
@@ -359,7 +367,7 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 		// training.steps says so: it enters the keys only through Training.
 		s.Training.Steps, m.TrainSteps = m.TrainSteps, 0
 	}
-	cfg := keyConfigs(s, m, seed, adaptive)
+	cfg := keyConfigs(s, m, seed, adaptive, dataDim(reg, s))
 	dim := s.Data.Dim
 	label := dataLabel(reg, s.Data.Target)
 	test := p.add(KindTestSet, cfg.test, nil,
@@ -447,6 +455,17 @@ func dataLabel(reg experiment.Registry, name string) string {
 		return reg.Label(name)
 	}
 	return name
+}
+
+// dataDim is the dimension of the spec's target: data.dim, or the data
+// set's own when the registry can say (2 otherwise).
+func dataDim(reg experiment.Registry, s experiment.Spec) int {
+	if reg.DataInfo != nil {
+		if d, _, err := reg.DataInfo(s.Data.Target, s.Data.Dim); err == nil {
+			return d
+		}
+	}
+	return dimOf(s.Data.Dim)
 }
 
 // IsFileRef reports whether a data set is a data file ("file:<sha256>"),
