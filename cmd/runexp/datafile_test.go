@@ -2,11 +2,17 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/flowbench/flowbench/pkg/datasets"
 )
 
 // TestDataFileSpec runs a spec whose target is a CSV ring end to end, then
@@ -123,5 +129,121 @@ func TestMixtureSpec(t *testing.T) {
 	bad := "data.target={mixture: {weights: [1], means: [[0, 0]], covs: [[[1, 0.5], [0.5, 1]]]}}"
 	if code := run(&o, &e, []string{"validate", "-set", bad, "testdata/ring.spec"}); code != exitUsage || !strings.Contains(e.String(), "only diagonal covariances") {
 		t.Errorf("non-diagonal covs: exit %d %q", code, e.String())
+	}
+}
+
+// TestSampleReproduces: `runexp sample` with an evaluation's settings
+// reproduces its stored samples bit for bit (Euler and Dopri5); other
+// settings draw from their own stream, the same on every call.
+func TestSampleReproduces(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	var out, errb bytes.Buffer
+	solversSet := "evaluation.solvers=[{name: euler, steps: [4]}, {name: dopri5, rtol: 1.0e-3, atol: 1.0e-3}]"
+	if code := run(&out, &errb, []string{"-o", dir, "-j", "1", "-q", "-set", solversSet, "testdata/ring.spec"}); code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+	stored, _ := filepath.Glob(filepath.Join(dir, "store", "*.samples.npy"))
+	if len(stored) != 2 {
+		t.Fatalf("%d stored sample files, want 2", len(stored))
+	}
+	read := func(p string) []float64 {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		x, _, _, err := datasets.ReadNPY(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	draw := func(name string, args ...string) []float64 {
+		p := filepath.Join(t.TempDir(), name)
+		var o, e bytes.Buffer
+		full := append([]string{"sample", dir, "-method", "I-CFM", "-seed", "3", "-o", p}, args...)
+		if code := run(&o, &e, full); code != exitOK {
+			t.Fatalf("%v: exit %d %s", full, code, e.String())
+		}
+		return read(p)
+	}
+	got := [][]float64{
+		draw("e.npy", "-solver", "euler", "-steps", "4", "-n", "100"),
+		draw("d.npy", "-solver", "dopri5", "-rtol", "1e-3", "-atol", "1e-3", "-n", "100"),
+	}
+	for _, g := range got {
+		found := false
+		for _, p := range stored {
+			if s := read(p); slices.Equal(s, g) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("sampled %d values equal no stored samples file", len(g))
+		}
+	}
+	a := draw("a.npy", "-solver", "euler", "-steps", "4", "-n", "50")
+	b := draw("b.npy", "-solver", "euler", "-steps", "4", "-n", "50")
+	if !slices.Equal(a, b) || slices.Equal(a, got[0][:100]) {
+		t.Error("settings without a stored evaluation: not reproducible, or the evaluation's stream reused")
+	}
+	var o, e bytes.Buffer
+	if code := run(&o, &e, []string{"sample", dir, "-method", "OT", "-o", filepath.Join(t.TempDir(), "x.npy")}); code != exitUsage || !strings.Contains(e.String(), "method=I-CFM") {
+		t.Errorf("unknown method: exit %d %q", code, e.String())
+	}
+}
+
+// metricOf returns the value of a metric of the kind's rows in runs.csv
+// (the first such row).
+func metricOf(t *testing.T, dir, kind, metric string) float64 {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "runs.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for _, r := range rows[1:] {
+		if r[col["kind"]] == kind && r[col["metric"]] == metric {
+			v, err := strconv.ParseFloat(r[col["value"]], 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+	}
+	t.Fatalf("%s: no %s %s row", dir, kind, metric)
+	return 0
+}
+
+// TestHutchinsonNLL: the held-out NLL of one trained 3-D model with the
+// Hutchinson estimator (fixed probes, RK4) agrees with the exact trace
+// within a few of its standard errors, and reports a larger standard error.
+func TestHutchinsonNLL(t *testing.T) {
+	base := t.TempDir()
+	mix := "data.target={mixture: {weights: [0.5, 0.5], means: [[-2, 0, 1], [2, 1, 0]], stds: [0.5, 0.8]}}"
+	nll := func(dir string, extra ...string) (float64, float64) {
+		args := append([]string{"-o", dir, "-j", "1", "-q", "-set", mix, "-set", "evaluation.metrics=[nll]", "-set", "evaluation.nll.solver=rk4", "-set", "evaluation.nll.steps=8", "-set", "evaluation.nll.n=100"}, extra...)
+		var o, e bytes.Buffer
+		if code := run(&o, &e, append(args, "testdata/ring.spec")); code != exitOK {
+			t.Fatalf("exit %d %s", code, e.String())
+		}
+		return metricOf(t, dir, "modeleval", "nll"), metricOf(t, dir, "modeleval", "nll_stderr")
+	}
+	ex, exSE := nll(filepath.Join(base, "exact"))
+	h, hSE := nll(filepath.Join(base, "hutch"), "-set", "evaluation.nll.divergence=hutchinson", "-set", "evaluation.nll.probes=4")
+	if math.Abs(h-ex) > 4*hSE || hSE <= 0 {
+		t.Errorf("Hutchinson NLL %.4f ± %.4f vs exact %.4f ± %.4f", h, hSE, ex, exSE)
+	}
+	t.Logf("exact %.4f ± %.4f, Hutchinson %.4f ± %.4f nats", ex, exSE, h, hSE)
+	if h == ex {
+		t.Error("Hutchinson NLL equals the exact one: estimator not used")
 	}
 }

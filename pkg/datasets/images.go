@@ -145,6 +145,31 @@ func imageLabel(ref string) string {
 	return l
 }
 
+// ImageLabelAlpha reports whether label names image data (a registry name
+// or a label of an image reference: "mnist14", "fashion-mnist-c3",
+// "mnist7-a0.05") and returns its logit α.
+func ImageLabelAlpha(label string) (float64, bool) {
+	for _, set := range ImageSets {
+		rest, ok := strings.CutPrefix(label, set)
+		if !ok {
+			continue
+		}
+		rest = strings.TrimLeft(rest, "0123456789")
+		alpha := DefaultAlpha
+		if i := strings.Index(rest, "-a"); i >= 0 {
+			a, err := strconv.ParseFloat(rest[i+2:], 64)
+			if err != nil {
+				return 0, false
+			}
+			alpha, rest = a, rest[:i]
+		}
+		if rest == "" || strings.HasPrefix(rest, "-c") {
+			return alpha, true
+		}
+	}
+	return 0, false
+}
+
 // Images is an image data set seen through the likelihood preprocessing
 // (package doc): Sample draws training images uniformly with replacement
 // and dequantises them; TestSample draws held-out test images.

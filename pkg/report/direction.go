@@ -119,6 +119,7 @@ var figureList = []struct {
 	{FigureLoss, false},
 	{FigureDensity, false},
 	{FigureCost, true},
+	{FigureMosaic, false}, // figure_mosaic.go; drawn for image data only
 }
 
 // AllFigures returns every figure, in the order the report shows them.

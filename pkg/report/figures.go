@@ -55,6 +55,7 @@ func (fw *figureWriter) draw(figs map[Figure]bool) error {
 		{FigureLoss, fw.lossCurves},
 		{FigureDensity, fw.density},
 		{FigureCost, fw.trainingCost},
+		{FigureMosaic, fw.mosaic},
 	}
 	all := make([]*results.Run, len(fw.b.runs))
 	for i := range fw.b.runs {
@@ -513,6 +514,9 @@ func labelGrid(plots [][]*plot.Plot, ps *panelSet) {
 
 // samples draws the sample scatter grids of dataset ds.
 func (fw *figureWriter) samples(ds string) error {
+	if fw.above2D(ds) {
+		return nil
+	}
 	return fw.grids(ds, RoleSamples, fw.samplesGrid)
 }
 
@@ -649,6 +653,9 @@ func (fw *figureWriter) trajectoryBox(ps *panelSet, test *npyData) *bounds {
 
 // trajectories draws a few ODE paths per run of dataset ds.
 func (fw *figureWriter) trajectories(ds string) error {
+	if fw.above2D(ds) {
+		return nil
+	}
 	return fw.grids(ds, RoleTrajectories, fw.trajectoryGrid)
 }
 

@@ -586,7 +586,7 @@ func TestInputErrors(t *testing.T) {
 		{"no kind", Input{Axes: []string{"seed"}, Runs: []results.Run{{Key: "x", Status: "ok"}}}, "has no kind"},
 		{"order of a non-axis", Input{Axes: []string{"method", "seed"}, Order: map[string][]string{"solver": {"rk4"}}}, `Input.Order names "solver", which is not an axis`},
 		{"order with a repeat", Input{Axes: []string{"method", "seed"}, Order: map[string][]string{"method": {"ot", "vp", "ot"}}}, `Input.Order["method"] lists "ot" twice`},
-		{"unknown figure", Input{Axes: []string{"seed"}, Options: Options{Figures: []Figure{"histogram"}}}, `unknown figure "histogram" (valid: samples, trajectories, nfe, loss, density, cost)`},
+		{"unknown figure", Input{Axes: []string{"seed"}, Options: Options{Figures: []Figure{"histogram"}}}, `unknown figure "histogram" (valid: samples, trajectories, nfe, loss, density, cost, mosaic)`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -456,9 +456,7 @@ func eval(j *Job) (results.Run, error) {
 	if err != nil {
 		return results.Run{}, err
 	}
-	x0 := src.Sample(j.Artifact.RNG("x0"), c.Samples)
-	x := slices.Clone(x0)
-	res, err := flow.Sample(s, m, x, 0, 1, nil)
+	x0, x, res, err := drawSamples(m, src, s, j.Artifact.RNG("x0"), c.Samples)
 	if err != nil {
 		return results.Run{Status: StatusFailed, Error: "sampling failed: " + err.Error()}, nil
 	}
