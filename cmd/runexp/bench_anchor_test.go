@@ -20,7 +20,7 @@ func TestTorchAnchorScript(t *testing.T) {
 	}
 	o := benchOpts{w: 8, d: 2, batch: 16, steps: 2, iters: 1, threads: 1, repeat: 1,
 		python: python, script: "../../bench/torch_anchor.py"}
-	if err := o.setOnly("cfm,cnf,sample"); err != nil {
+	if err := o.setOnly("cfm,cnf,sample,highd"); err != nil {
 		t.Fatal(err)
 	}
 	got, err := o.runTorch()
