@@ -33,7 +33,8 @@ import (
 // images are 8-bit data again. An optional class filter keeps the images of
 // the listed labels.
 //
-// Likelihood preprocessing (RealNVP, Dinh et al. 2017; FFJORD, Grathwohl et
+// Likelihood preprocessing (docs/MATH.md §4, "Dequantised and logit-space
+// likelihoods of image data"; RealNVP, Dinh et al. 2017; FFJORD, Grathwohl et
 // al. 2019, α = 1e-6 on MNIST). A pixel p ∈ {0, …, 255} is dequantised with
 // u ~ U[0, 1) and mapped to the logit space the flow models:
 //
