@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -76,6 +77,36 @@ func TestNoPathOutsideRepository(t *testing.T) {
 			if i := bytes.Index(b, bad); i >= 0 {
 				line := 1 + bytes.Count(b[:i], []byte("\n"))
 				t.Errorf("%s:%d refers to %q, which a clone does not have", f, line, bad)
+			}
+		}
+	}
+}
+
+// TestMarkdownReferences fails if a tracked file names a Markdown file
+// (a name ending in .md) that the repository does not have: a reader of a
+// clone must be able to open every document the code and the docs point to.
+func TestMarkdownReferences(t *testing.T) {
+	files := trackedFiles(t)
+	have := map[string]bool{}
+	for _, f := range files {
+		have[path.Base(f)] = true
+	}
+	ref := regexp.MustCompile(`\b[A-Za-z0-9_.-]+\.md\b`)
+	for _, f := range files {
+		switch path.Ext(f) {
+		case ".go", ".md", ".yaml", ".yml", ".py", ".sh", "":
+		default:
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ref.FindAllIndex(b, -1) {
+			name := string(b[m[0]:m[1]])
+			if !have[name] {
+				line := 1 + bytes.Count(b[:m[0]], []byte("\n"))
+				t.Errorf("%s:%d names %s, which the repository does not have", f, line, name)
 			}
 		}
 	}

@@ -38,5 +38,5 @@
 // [Save] writes a temporary file in the destination's directory, fsyncs it,
 // renames it over the destination and fsyncs the directory, so a reader sees
 // either the old file or the complete new one, never a partial write (the
-// results store's one-file-per-artifact rule, DESIGN.md "Data flow").
+// rule pkg/store follows for every artifact file).
 package checkpoint

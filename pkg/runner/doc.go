@@ -1,5 +1,5 @@
-// Package runner turns a spec into a plan of artifacts and executes it
-// (DESIGN.md "Data flow"):
+// Package runner turns a spec into a plan of artifacts and executes it; data
+// flow one way, from test sets and trainings to evaluations:
 //
 //	testset(data, seed) ─▶ transport: W2²(source, test), NPE's denominator (when npe is asked for)
 //	train(data, model, training, method, seed) ─▶ [pairs ─▶ train]*  (reflow, docs/MATH.md §2)

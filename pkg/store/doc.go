@@ -1,6 +1,6 @@
 // Package store is the content-addressed results store: one file per
 // artifact under a directory, named by the artifact's key (the hex sha256
-// of everything that determines it, DESIGN.md "Data flow").
+// of everything that determines it; pkg/runner builds the keys).
 //
 // Every file is written atomically: the bytes go to a temporary file in the
 // same directory, which is fsynced and renamed over the final name, and the
