@@ -93,7 +93,7 @@ func TestShardsMatchSingleRun(t *testing.T) {
 	bin, spec := buildRunexp(t)
 	tmp := t.TempDir()
 	single := filepath.Join(tmp, "single")
-	runOK(t, "-q", "-j", "1", "-o", single, spec)
+	parallel(t, []string{bin, "-q", "-j", "1", "-o", single, spec}) // the binary of the shards: same provenance
 	want := csvWithoutSeconds(t, filepath.Join(single, "runs.csv"))
 
 	shared := filepath.Join(tmp, "shared")
@@ -278,7 +278,7 @@ func TestConcurrentRunsOneDir(t *testing.T) {
 	bin, spec := buildRunexp(t)
 	tmp := t.TempDir()
 	single := filepath.Join(tmp, "single")
-	runOK(t, "-q", "-j", "1", "-o", single, spec)
+	parallel(t, []string{bin, "-q", "-j", "1", "-o", single, spec}) // the binary of the shards: same provenance
 	dir := filepath.Join(tmp, "both")
 	outs := parallel(t, []string{bin, "-j", "1", "-o", dir, spec}, []string{bin, "-j", "1", "-o", dir, spec})
 	computedLine := regexp.MustCompile(`(?m)^\[\d+/\d+\] (.*): ok \(`)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/flowbench/flowbench/pkg/experiment"
+	"github.com/flowbench/flowbench/pkg/runner"
 	"github.com/flowbench/flowbench/pkg/store"
 )
 
@@ -97,6 +98,7 @@ func slurmFlags(fs *flag.FlagSet) func(stdout, stderr io.Writer, args []string) 
 		if *dry {
 			fmt.Fprintf(stdout, "# %s\n%s\n# %s\n%s\n", s.arrayPath, s.array, s.reportPath, s.report)
 			fmt.Fprintf(stdout, "# submit:\nsbatch --parsable %s\nsbatch --parsable --dependency=afterany:<array job id> %s\n", shellQuote(s.arrayPath), shellQuote(s.reportPath))
+			fmt.Fprintf(stdout, "# %s\n", shardBalance(f, c.shards))
 			return nil
 		}
 		if err := os.MkdirAll(filepath.Dir(s.arrayPath), 0o755); err != nil {
@@ -121,6 +123,28 @@ func slurmFlags(fs *flag.FlagSet) func(stdout, stderr io.Writer, args []string) 
 		fmt.Fprintf(stdout, "follow: runexp status %s; logs in %s\n", s.dir, filepath.Dir(s.arrayPath))
 		return nil
 	}
+}
+
+// shardBalance says how the estimated cost of the plan's training
+// lineages is dealt to n shards.
+func shardBalance(f *experiment.File, n int) string {
+	ls := runner.NewPlan(f, registry()).Lineages()
+	who, load := runner.Assign(ls, n)
+	count := make([]int, n)
+	total := 0.0
+	for i, l := range ls {
+		count[who[i]]++
+		total += l.Cost
+	}
+	var parts []string
+	for i := range n {
+		share := 0.0
+		if total > 0 {
+			share = 100 * load[i] / total
+		}
+		parts = append(parts, fmt.Sprintf("%d: %d (%.0f%%)", i, count[i], share))
+	}
+	return fmt.Sprintf("%d training lineages; per shard, lineages (share of the estimated cost): %s", len(ls), strings.Join(parts, ", "))
 }
 
 // scripts are the sbatch scripts of one submission.
