@@ -81,6 +81,7 @@ type Trainer struct {
 // optimiser, schedule, clipping and EMA of tcfg (its Steps, Batch, TrainSet,
 // CurveEvery and Progress are Train's business). rng supplies the
 // Hutchinson probes (it is not used with the exact divergence).
+// It panics if m or rng is nil.
 func NewTrainer(m *models.MLP, cfg Config, tcfg train.Config, rng *rand.Rand) (*Trainer, error) {
 	if m == nil || rng == nil {
 		panic("cnf: NewTrainer with a nil model or rng")
@@ -193,6 +194,7 @@ func (tr *Trainer) useProbes(n int) {
 // Grad with ∂Loss/∂θ, by backprop through the fixed-step solve or by the
 // adjoint method as configured. Hutchinson probes are drawn once for the
 // call. It returns an error only when an adaptive solve fails.
+// It panics if x1 is empty or not a multiple of the model's dimension.
 func (tr *Trainer) LossGrad(x1 []float64) (StepInfo, error) {
 	n := tr.rows(x1)
 	tr.drawProbes(n)
@@ -208,6 +210,7 @@ func (tr *Trainer) LossGrad(x1 []float64) (StepInfo, error) {
 
 // Loss evaluates the loss terms on x1 without a gradient (drawing fresh
 // probes under Hutchinson), with the training solver.
+// It panics if x1 is empty or not a multiple of the model's dimension.
 func (tr *Trainer) Loss(x1 []float64) (StepInfo, error) {
 	n := tr.rows(x1)
 	tr.drawProbes(n)
@@ -221,6 +224,8 @@ func (tr *Trainer) Loss(x1 []float64) (StepInfo, error) {
 // LogProb writes log p_1(x1_r) for every row of x1 into dst (len n), with
 // the training solver and divergence (a Hutchinson estimate when the
 // divergence is), and returns the forward NFE.
+// It panics if x1 is empty or not a multiple of the model's dimension, or if
+// len(dst) is not its number of rows.
 func (tr *Trainer) LogProb(dst, x1 []float64) (int, error) {
 	n := tr.rows(x1)
 	if len(dst) != n {
@@ -260,6 +265,7 @@ func nllPoint(x0 []float64, ell float64) float64 {
 // loss or gradient returns an error wrapping ErrDiverged that names the
 // step (1-based, as pkg/train) and leaves the parameters unchanged; so does
 // a failed adaptive solve.
+// It panics if x1 is empty or not a multiple of the model's dimension.
 func (tr *Trainer) Step(x1 []float64) (StepInfo, error) {
 	info, err := tr.LossGrad(x1)
 	if err != nil {
