@@ -38,6 +38,9 @@ func TestExtremeValuesNeverPanic(t *testing.T) {
 			if !strings.Contains(string(md), "non-finite") {
 				t.Errorf("value %g: no warning about the non-finite values", v)
 			}
+			if cell := results.FormatFloat(v) + " ×2"; !strings.Contains(string(md), cell) {
+				t.Errorf("value %g: no table cell %q", v, cell)
+			}
 		}
 		if strings.Contains(string(md), "not drawn") {
 			t.Errorf("value %g: a figure was dropped: the axes should have been widened", v)

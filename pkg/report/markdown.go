@@ -557,7 +557,9 @@ func (b *builder) markdown() []byte {
 	if len(b.warn.list) > 0 {
 		sb.WriteString("## Warnings\n\n")
 		for _, w := range b.warn.list {
-			sb.WriteString("- " + w.String() + "\n")
+			// One item per warning: a newline inside one (a label, an
+			// error message) would end the list item.
+			sb.WriteString("- " + strings.Join(strings.Fields(w.String()), " ") + "\n")
 		}
 		sb.WriteString("\n")
 	}

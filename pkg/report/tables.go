@@ -30,6 +30,38 @@ type grid struct {
 	rowAxes, colAxes []string
 	rows, cols       [][]string
 	cells            map[string]*cell // cellKey(row, col)
+	// nonFinite holds the NaN and ±Inf values left out of a cell's
+	// statistics, shown beside them (alone when the cell has no other).
+	nonFinite map[string][]float64
+}
+
+// cellText is a cell's statistics followed by the non-finite values left
+// out of them ("0.5 (1); NaN ×1"), or those alone ("+Inf ×2").
+func (g *grid) cellText(row, col []string, c *cell) string {
+	s := ""
+	if c != nil {
+		s = formatStat(c.sum)
+	}
+	nf := g.nonFinite[cellKey(row, col)]
+	if len(nf) == 0 {
+		return s
+	}
+	var parts []string
+	for _, name := range []string{"NaN", "+Inf", "-Inf"} {
+		n := 0
+		for _, v := range nf {
+			if results.FormatFloat(v) == name {
+				n++
+			}
+		}
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%s ×%d", name, n))
+		}
+	}
+	if s == "" {
+		return strings.Join(parts, ", ")
+	}
+	return s + "; " + strings.Join(parts, ", ")
 }
 
 func cellKey(row, col []string) string { return tupleKey(row) + "\x01" + tupleKey(col) }
@@ -64,17 +96,27 @@ func (b *builder) aggregate(kind results.Kind, metric string, runs []*results.Ru
 		row, col := values(r, rowAxes), values(r, colAxes)
 		subject := string(kind) + " " + label(append(slices.Clone(rowAxes), colAxes...), append(slices.Clone(row), col...))
 		seed, _ := r.Get(SeedAxis)
+		k := cellKey(row, col)
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			b.warn.add(subject, fmt.Sprintf("seed %s has a non-finite value, left out of the statistics", seed), metric)
+			b.warn.add(subject, fmt.Sprintf("seed %s has a non-finite value (%s), left out of the statistics", seed, results.FormatFloat(v)), metric)
+			if g.nonFinite == nil {
+				g.nonFinite = map[string][]float64{}
+			}
+			if g.cells[k] == nil && g.nonFinite[k] == nil {
+				rows = append(rows, row)
+				cols = append(cols, col)
+			}
+			g.nonFinite[k] = append(g.nonFinite[k], v)
 			continue
 		}
-		k := cellKey(row, col)
 		c := g.cells[k]
 		if c == nil {
 			c = &cell{}
 			g.cells[k] = c
-			rows = append(rows, row)
-			cols = append(cols, col)
+			if g.nonFinite[k] == nil {
+				rows = append(rows, row)
+				cols = append(cols, col)
+			}
 		}
 		if slices.Contains(c.seeds, seed) {
 			b.warn.add(subject, fmt.Sprintf("two runs share seed %q: an axis is missing from Input.Axes, or the store holds duplicates", seed), metric)
@@ -279,10 +321,10 @@ func (b *builder) renderGridHeader(g *grid, dir Direction, extra func(row, col [
 		for ci, col := range g.cols {
 			c := g.at(row, col)
 			if c == nil {
-				line = append(line, "")
+				line = append(line, g.cellText(row, col, nil))
 				continue
 			}
-			s := formatStat(c.sum)
+			s := g.cellText(row, col, c)
 			if extra != nil {
 				s += extra(row, col)
 			}
@@ -354,10 +396,10 @@ func (b *builder) renderMetricColumns(rowAxes []string, gs []*grid) string {
 		for gi, g := range gs {
 			c := g.at(row, nil)
 			if c == nil {
-				line = append(line, "")
+				line = append(line, g.cellText(row, nil, nil))
 				continue
 			}
-			line = append(line, verdicts[gi].mark(row, formatStat(c.sum)))
+			line = append(line, verdicts[gi].mark(row, g.cellText(row, nil, c)))
 		}
 		lines = append(lines, line)
 	}
