@@ -12,6 +12,7 @@ import (
 
 	"github.com/flowbench/flowbench/pkg/couplings"
 	"github.com/flowbench/flowbench/pkg/datasets"
+	"github.com/flowbench/flowbench/pkg/experiment"
 	"github.com/flowbench/flowbench/pkg/metrics"
 	"github.com/flowbench/flowbench/pkg/models"
 	"github.com/flowbench/flowbench/pkg/runner"
@@ -182,7 +183,7 @@ func (e *estimator) artifactSec(a *runner.Artifact, fallbackDim int) (string, fl
 	case runner.TrainConfig:
 		d := dim(c.Data.Dim)
 		step, rate := e.fmStep(c.Model.Hidden, c.Training.Batch, d)
-		if c.Method.Kind == "cnf" {
+		if experiment.KindOf(c.Method.Kind).Likelihood {
 			return "CNF training", a.Cost / rate * cnfOverhead
 		}
 		coupling := e.couplingSec(c.Method.Coupling, c.Training.Batch, d)

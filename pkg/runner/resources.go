@@ -3,6 +3,8 @@ package runner
 import (
 	"fmt"
 	"slices"
+
+	"github.com/flowbench/flowbench/pkg/experiment"
 )
 
 // Need is the estimated peak memory of one artifact of a plan, with the
@@ -59,7 +61,7 @@ func Needs(p *Plan) []Need {
 			params, units := modelSizes(c.Model.Hidden, d)
 			batch := float64(tr.Batch)
 			act := batch * units * tapeSlots * f64
-			if c.Method.Kind == "cnf" {
+			if experiment.KindOf(c.Method.Kind).Likelihood {
 				// Backprop through the solver keeps every stage's tape;
 				// the exact divergence pushes d tangent rows per point.
 				act *= float64(max(c.Method.Steps, 1)*4) * float64(d)
