@@ -50,6 +50,7 @@ type benchOpts struct {
 	torch, torchF64                            bool
 	python, script                             string
 	stats                                      map[string][]float64 // extra per-run figures of benchExtra workloads
+	torchCPUErr                                error
 }
 
 // benchWorkloads lists the workloads in bench/torch_anchor.py's order.

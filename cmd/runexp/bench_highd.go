@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os/exec"
+	"strconv"
 	"time"
 
 	"github.com/flowbench/flowbench/internal/linalg"
@@ -87,8 +89,10 @@ func newHighd(seed uint64, workers int) (m *models.MLP, step func()) {
 }
 
 // measureHighd runs min(50, count) warm-up steps and count timed ones and
-// returns steps per second; it also prints the achieved GFLOP/s against a
-// Gemm of the same size timed now, on one goroutine, as the peak.
+// returns steps per wall-clock second. It also records the process CPU
+// time per step and, after the run, times a Gemm of the same size as the
+// peak: on a machine shared with other work these CPU-time figures are far
+// steadier than the wall-clock rate.
 func measureHighd(o *benchOpts) float64 {
 	m, step := newHighd(o.seed, o.threads)
 	defer m.SetWorkers(1)
@@ -96,30 +100,34 @@ func measureHighd(o *benchOpts) float64 {
 	for i := 0; i < min(50, cnt); i++ {
 		step()
 	}
+	c0 := cpuSeconds()
 	start := time.Now()
 	for i := 0; i < cnt; i++ {
 		step()
 	}
-	rate := float64(cnt) / time.Since(start).Seconds()
+	wall := time.Since(start).Seconds()
 	if o.stats == nil {
 		o.stats = map[string][]float64{}
 	}
-	o.stats["highd-gflops"] = append(o.stats["highd-gflops"], 2*highdMACs()*rate/1e9)
-	o.stats["gemm-peak"] = append(o.stats["gemm-peak"], gemmPeak())
-	return rate
-}
-
-// summaryHighd prints the step's arithmetic rate against the Gemm peak
-// (medians over the repeats).
-func summaryHighd(o *benchOpts, w io.Writer) {
-	g, p := median(o.stats["highd-gflops"]), median(o.stats["gemm-peak"])
-	fmt.Fprintf(w, "highd-train: %.2f GFLOP/step, %.1f GFLOP/s = %.0f%% of the Gemm peak (1024³ on one goroutine, %.1f GFLOP/s, timed after each run)\n",
-		2*highdMACs()/1e9, g, 100*g/p, p)
+	o.stats["highd-cpu"] = append(o.stats["highd-cpu"], (cpuSeconds()-c0)/float64(cnt))
+	o.stats["highd-wall"] = append(o.stats["highd-wall"], wall/float64(cnt))
+	gw, gc := gemmPeak()
+	o.stats["gemm-wall"] = append(o.stats["gemm-wall"], gw)
+	o.stats["gemm-cpu"] = append(o.stats["gemm-cpu"], gc)
+	if o.torch && o.threads == 1 {
+		if c, err := torchHighdCPU(o); err == nil {
+			o.stats["torch-cpu"] = append(o.stats["torch-cpu"], c)
+		} else {
+			o.torchCPUErr = err
+		}
+	}
+	return float64(cnt) / wall
 }
 
 // gemmPeak times linalg.Gemm on 1024×1024 by 1024×1024 (β = 0, one
-// goroutine) for about 0.3 s and returns its GFLOP/s.
-func gemmPeak() float64 {
+// goroutine) for about 0.3 s and returns its GFLOP per wall-clock second
+// and per CPU second.
+func gemmPeak() (wall, cpu float64) {
 	const s = 1024
 	rng := rand.New(rand.NewPCG(7, 7))
 	a, b, c := make([]float64, s*s), make([]float64, s*s), make([]float64, s*s)
@@ -128,10 +136,61 @@ func gemmPeak() float64 {
 	}
 	linalg.Gemm(false, false, s, s, s, a, s, b, s, 0, c, s)
 	runs := 0
+	c0 := cpuSeconds()
 	start := time.Now()
 	for time.Since(start) < 300*time.Millisecond {
 		linalg.Gemm(false, false, s, s, s, a, s, b, s, 0, c, s)
 		runs++
 	}
-	return 2 * s * s * s * float64(runs) / time.Since(start).Seconds() / 1e9
+	flop := 2 * s * s * s * float64(runs) / 1e9
+	return flop / time.Since(start).Seconds(), flop / (cpuSeconds() - c0)
+}
+
+// torchHighdCPU returns the CPU seconds per highd step of the PyTorch
+// script at one thread: it runs the script for 5 and for 15 timed steps
+// (plus as many warm-up steps each) and divides the difference of the two
+// processes' CPU times by the 20 steps between them, so the interpreter's
+// start-up and torch's import cancel.
+func torchHighdCPU(o *benchOpts) (float64, error) {
+	run := func(count int) (float64, error) {
+		args := []string{o.script, "--only", "highd", "--threads", "1", "--iters", strconv.Itoa(20 * count)}
+		if o.torchF64 {
+			args = append(args, "--f64")
+		}
+		cmd := exec.Command(o.python, args...)
+		if err := cmd.Run(); err != nil {
+			return 0, fmt.Errorf("%s %s: %w", o.python, o.script, err)
+		}
+		st := cmd.ProcessState
+		return (st.UserTime() + st.SystemTime()).Seconds(), nil
+	}
+	short, err := run(5)
+	if err != nil {
+		return 0, err
+	}
+	long, err := run(15)
+	if err != nil {
+		return 0, err
+	}
+	return (long - short) / 20, nil
+}
+
+// summaryHighd prints the step's arithmetic rate against the Gemm peak and,
+// with -torch at one thread, the CPU time per step of both (medians over
+// the repeats).
+func summaryHighd(o *benchOpts, w io.Writer) {
+	flop := 2 * highdMACs() / 1e9
+	cpu, wall := median(o.stats["highd-cpu"]), median(o.stats["highd-wall"])
+	gc, gw := median(o.stats["gemm-cpu"]), median(o.stats["gemm-wall"])
+	fmt.Fprintf(w, "highd-train: %.2f GFLOP/step; wall clock %.1f GFLOP/s = %.0f%% of Gemm's %.1f (1024³, one goroutine, timed after each run)\n",
+		flop, flop/wall, 100*flop/wall/gw, gw)
+	fmt.Fprintf(w, "highd-train: CPU time %.1f ms/step (%.1f steps per CPU second), %.1f GFLOP per CPU second = %.0f%% of Gemm's %.1f\n",
+		1e3*cpu, 1/cpu, flop/cpu, 100*flop/cpu/gc, gc)
+	if tc := o.stats["torch-cpu"]; len(tc) > 0 {
+		t := median(tc)
+		fmt.Fprintf(w, "highd-train: PyTorch CPU time %.1f ms/step (%.1f steps per CPU second, two runs of the script differenced): flowbench/torch %.2fx\n",
+			1e3*t, 1/t, t/cpu)
+	} else if o.torchCPUErr != nil {
+		fmt.Fprintf(w, "highd-train: no PyTorch CPU time: %v\n", o.torchCPUErr)
+	}
 }

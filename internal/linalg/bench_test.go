@@ -29,7 +29,8 @@ func (bc benchCase) String() string {
 // in the NN, NT and TN forms, then NN for 768 (= 256 points with two stacked
 // tangents) and 2048 rows. Then the backward pass as an MLP issues it (the
 // weight gradient dW = Xᵀ·dY has the batch as inner dimension k), wider
-// layers, and the 2-d input/output layers (k = 2, n = 2, m = 2).
+// layers, the 2-d input/output layers (k = 2, n = 2, m = 2), and the
+// high-dimensional shapes.
 var benchCases = []benchCase{
 	{false, false, 256, 64, 64}, {false, true, 256, 64, 64}, {true, false, 256, 64, 64},
 	{false, false, 768, 64, 64}, {false, false, 2048, 64, 64},
@@ -38,6 +39,11 @@ var benchCases = []benchCase{
 	{false, false, 2048, 128, 128}, {false, false, 2048, 256, 256},
 	{false, false, 2048, 64, 2}, {false, false, 2048, 2, 64}, {false, true, 2048, 2, 64},
 	{true, false, 2, 64, 2048}, {true, false, 64, 2, 2048},
+	// The 784-D model's step (runexp bench -only highd: batch 128, 3 × 1024):
+	// forward, the weight gradient and the input gradient of a hidden
+	// layer, and a square product as the large-shape peak.
+	{false, false, 128, 1024, 1024}, {true, false, 1024, 1024, 128}, {false, true, 128, 1024, 1024},
+	{false, false, 1024, 1024, 1024},
 }
 
 func benchOperands(bc benchCase) (a []float64, lda int, b []float64, ldb int, c []float64) {
