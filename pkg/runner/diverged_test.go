@@ -76,3 +76,17 @@ func TestNonFiniteMetricsAreData(t *testing.T) {
 		t.Fatal("no evaluations")
 	}
 }
+
+// TestLabelsTellArtifactsApart: every artifact of a sweep with reflow
+// stages has its own progress label (sweep point values and stages
+// included).
+func TestLabelsTellArtifactsApart(t *testing.T) {
+	p := load(t, spec)
+	seen := map[string]string{}
+	for _, a := range p.Artifacts {
+		if prev, dup := seen[a.Label]; dup {
+			t.Fatalf("label %q names %s and %s", a.Label, prev[:12], a.Key[:12])
+		}
+		seen[a.Label] = a.Key
+	}
+}

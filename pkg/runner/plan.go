@@ -376,12 +376,23 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 
 	reflow := m.Reflow
 	cost := trainCost(s, m)
-	short := fmt.Sprintf("%s seed=%d", m.Label, seed)
+	// Progress lines tell sweep points apart by their axis values.
+	short := m.Label
+	for _, bp := range base {
+		if bp.Key != "dataset" && bp.Key != "method" && bp.Key != "seed" {
+			short += " " + bp.Key + "=" + bp.Value
+		}
+	}
+	short += fmt.Sprintf(" seed=%d", seed)
+	firstStage := ""
+	if reflow.Iterations > 0 || m.Distill {
+		firstStage = "1-rectified "
+	}
 	type model struct {
 		a     *Artifact
 		stage string
 	}
-	first := p.add(KindTrain, cfg.train, nil, p.stageParams(base, m, "1-rectified"), "train "+short, cost)
+	first := p.add(KindTrain, cfg.train, nil, p.stageParams(base, m, "1-rectified"), "train "+firstStage+short, cost)
 	models := []model{{first, "1-rectified"}}
 	prev := first
 	if experiment.KindOf(m.Kind).Reflow {
@@ -428,6 +439,10 @@ func (p *Plan) addMethod(s experiment.Spec, m experiment.Method, seed int, base 
 	samples := float64(s.Evaluation.Samples)
 	for _, md := range models {
 		params := p.stageParams(base, m, md.stage)
+		short := short
+		if len(models) > 1 {
+			short = md.stage + " " + short // reflow stages apart
+		}
 		if cfg.modelEval != nil {
 			mc := cfg.modelEvalAt(stageOf(md.stage))
 			p.add(KindModelEval, mc,
