@@ -312,4 +312,51 @@ func TestConcurrentRunsOneDir(t *testing.T) {
 		t.Fatalf("status after the runs:\n%s", out)
 	}
 	t.Logf("computed per process: %d and %d of %d", len(computedLine.FindAllString(outs[0], -1)), len(computedLine.FindAllString(outs[1], -1)), n)
+
+	t.Run("status and takeover", func(t *testing.T) { statusAndTakeover(t, bin, spec, dir, n) })
+}
+
+// statusAndTakeover: with one artifact's record gone and its claim held
+// by a live process, status counts it claimed and names the holder; once
+// the holder is a dead process it counts missing (stale claim), and a run
+// takes the claim over and recomputes it.
+func statusAndTakeover(t *testing.T, bin, spec, dir string, n int) {
+	var key string
+	for name := range records(t, dir) {
+		b, _ := os.ReadFile(filepath.Join(dir, "store", name))
+		if bytes.Contains(b, []byte(`"kind": "eval"`)) {
+			key = strings.TrimSuffix(name, ".json")
+			break
+		}
+	}
+	if key == "" {
+		t.Fatal("no eval record")
+	}
+	if err := os.Remove(filepath.Join(dir, "store", key+".json")); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	lease := func(pid int) {
+		b, _ := json.Marshal(store.LeaseInfo{Owner: fmt.Sprintf("%s:%d:1", host, pid), Host: host, PID: pid, Job: "slurm 7 task 2"})
+		if err := os.WriteFile(filepath.Join(dir, store.LeaseDir, key), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lease(os.Getpid()) // alive
+	out := runOK(t, "status", dir)
+	if !regexp.MustCompile(`(?m)^eval +\d+ +\d+ +1 +0 +0$`).MatchString(out) || !strings.Contains(out, "(slurm 7 task 2): 1") {
+		t.Fatalf("status with one live claim:\n%s", out)
+	}
+	dead := exec.Command(bin, "help")
+	dead.Run()
+	lease(dead.Process.Pid)
+	out = runOK(t, "status", dir)
+	if !regexp.MustCompile(`(?m)^eval +\d+ +\d+ +0 +0 +1$`).MatchString(out) || !strings.Contains(out, "1 stale claims") {
+		t.Fatalf("status with one stale claim:\n%s", out)
+	}
+	runOK(t, "-q", "-j", "1", "-o", dir, spec)
+	out = runOK(t, "status", dir)
+	if !regexp.MustCompile(fmt.Sprintf(`(?m)^all +%d +%d +0 +0 +0$`, n, n)).MatchString(out) {
+		t.Fatalf("status after the run took the stale claim over:\n%s", out)
+	}
 }
