@@ -32,13 +32,14 @@ Workloads (float32 by default, float64 with --f64):
 Each workload runs min(50, count) untimed warm-up iterations (5 for otcfm),
 then count timed ones: --iters for cfm, --iters/10 for sample, --iters/20 for
 cnf, otcfm and highd. One line per workload on stdout, the form that
-cmd/runexp/bench.go parses (the rate is the number before "it/s"):
+cmd/runexp/bench.go parses (the rate is the number before "it/s"; C is the
+process CPU time per iteration, all threads):
 
-  cfm-train w=64 d=2 batch=256 threads=1 dtype=torch.float32: R it/s (U us/it)
-  cnf-train(rk4 x8) w=64 d=2 batch=256 threads=1 dtype=...: R it/s (U us/it)
-  sample(euler x8, n=2048) w=64 d=2 batch=256 threads=1 dtype=...: R it/s (U us/it)
+  cfm-train w=64 d=2 batch=256 threads=1 dtype=torch.float32: R it/s (U us/it) cpu C us/it
+  cnf-train(rk4 x8) w=64 d=2 batch=256 threads=1 dtype=...: R it/s (U us/it) cpu C us/it
+  sample(euler x8, n=2048) w=64 d=2 batch=256 threads=1 dtype=...: R it/s (U us/it) cpu C us/it
   otcfm-train batch=512 threads=1 dtype=...: R it/s (M ms/it, coupling P%)
-  highd-train D=784 w=1024x3 silu batch=128 threads=1 dtype=...: R it/s (U us/it)
+  highd-train D=784 w=1024x3 silu batch=128 threads=1 dtype=...: R it/s (U us/it) cpu C us/it
 
 Run it with Debian's interpreter (python3-torch), e.g.
   /usr/bin/python3 bench/torch_anchor.py --threads 1 --iters 2000 --only cfm,cnf
@@ -108,15 +109,22 @@ def moons_like(n, d):
 def rate_line(label, shape, args, count, seconds):
     dtype = torch.get_default_dtype()
     return (f"{label} {shape} threads={args.threads} dtype={dtype}: {count / seconds:.1f} it/s "
-            f"({1e6 * seconds / count:.1f} us/it)")
+            f"({1e6 * seconds / count:.1f} us/it) cpu {1e6 * LAST_CPU[0] / count:.1f} us/it")
+
+
+# CPU seconds of the process (all threads) over the last timed loop: on a
+# machine shared with other work a steadier figure than the wall clock.
+LAST_CPU = [0.0]
 
 
 def timed(step, count, warmup):
     for _ in range(warmup):
         step()
+    cpu = time.process_time()
     start = time.perf_counter()
     for _ in range(count):
         step()
+    LAST_CPU[0] = time.process_time() - cpu
     return time.perf_counter() - start
 
 

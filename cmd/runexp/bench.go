@@ -50,7 +50,6 @@ type benchOpts struct {
 	torch, torchF64                            bool
 	python, script                             string
 	stats                                      map[string][]float64 // extra per-run figures of benchExtra workloads
-	torchCPUErr                                error
 }
 
 // benchWorkloads lists the workloads in bench/torch_anchor.py's order.
@@ -368,7 +367,9 @@ func (o *benchOpts) torchAvailable() error {
 
 // torchLine matches a result line of bench/torch_anchor.py
 // (highd's shape reads "D=784 w=1024x3 silu batch=128").
-var torchLine = regexp.MustCompile(`^(\S+(?: \S+)*?) (?:w=\d+ d=\d+|D=\d+ w=\d+x\d+ \S+) batch=\d+ threads=\d+ dtype=\S+: ([0-9.eE+-]+) it/s`)
+// The CPU time per iteration, when the line ends in "cpu C us/it", is kept
+// in o.stats["torch-cpu:"+workload] (seconds).
+var torchLine = regexp.MustCompile(`^(\S+(?: \S+)*?) (?:w=\d+ d=\d+|D=\d+ w=\d+x\d+ \S+) batch=\d+ threads=\d+ dtype=\S+: ([0-9.eE+-]+) it/s(?: \([^)]*\) cpu ([0-9.eE+-]+) us/it)?`)
 
 // runTorch runs bench/torch_anchor.py once with the same shapes and returns its
 // rate per workload (keyed like o.only).
@@ -406,6 +407,12 @@ func (o *benchOpts) runTorch() (map[string]float64, error) {
 		for _, name := range o.only {
 			if o.label(name) == mm[1] {
 				got[name] = rate
+				if cpu, err := strconv.ParseFloat(mm[3], 64); err == nil {
+					if o.stats == nil {
+						o.stats = map[string][]float64{}
+					}
+					o.stats["torch-cpu:"+name] = append(o.stats["torch-cpu:"+name], cpu/1e6)
+				}
 			}
 		}
 	}

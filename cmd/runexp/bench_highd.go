@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os/exec"
-	"strconv"
 	"time"
 
 	"github.com/flowbench/flowbench/internal/linalg"
@@ -114,13 +112,6 @@ func measureHighd(o *benchOpts) float64 {
 	gw, gc := gemmPeak()
 	o.stats["gemm-wall"] = append(o.stats["gemm-wall"], gw)
 	o.stats["gemm-cpu"] = append(o.stats["gemm-cpu"], gc)
-	if o.torch && o.threads == 1 {
-		if c, err := torchHighdCPU(o); err == nil {
-			o.stats["torch-cpu"] = append(o.stats["torch-cpu"], c)
-		} else {
-			o.torchCPUErr = err
-		}
-	}
 	return float64(cnt) / wall
 }
 
@@ -146,38 +137,8 @@ func gemmPeak() (wall, cpu float64) {
 	return flop / time.Since(start).Seconds(), flop / (cpuSeconds() - c0)
 }
 
-// torchHighdCPU returns the CPU seconds per highd step of the PyTorch
-// script at one thread: it runs the script for 5 and for 15 timed steps
-// (plus as many warm-up steps each) and divides the difference of the two
-// processes' CPU times by the 20 steps between them, so the interpreter's
-// start-up and torch's import cancel.
-func torchHighdCPU(o *benchOpts) (float64, error) {
-	run := func(count int) (float64, error) {
-		args := []string{o.script, "--only", "highd", "--threads", "1", "--iters", strconv.Itoa(20 * count)}
-		if o.torchF64 {
-			args = append(args, "--f64")
-		}
-		cmd := exec.Command(o.python, args...)
-		if err := cmd.Run(); err != nil {
-			return 0, fmt.Errorf("%s %s: %w", o.python, o.script, err)
-		}
-		st := cmd.ProcessState
-		return (st.UserTime() + st.SystemTime()).Seconds(), nil
-	}
-	short, err := run(5)
-	if err != nil {
-		return 0, err
-	}
-	long, err := run(15)
-	if err != nil {
-		return 0, err
-	}
-	return (long - short) / 20, nil
-}
-
 // summaryHighd prints the step's arithmetic rate against the Gemm peak and,
-// with -torch at one thread, the CPU time per step of both (medians over
-// the repeats).
+// with -torch, the CPU time per step of both (medians over the repeats).
 func summaryHighd(o *benchOpts, w io.Writer) {
 	flop := 2 * highdMACs() / 1e9
 	cpu, wall := median(o.stats["highd-cpu"]), median(o.stats["highd-wall"])
@@ -186,11 +147,9 @@ func summaryHighd(o *benchOpts, w io.Writer) {
 		flop, flop/wall, 100*flop/wall/gw, gw)
 	fmt.Fprintf(w, "highd-train: CPU time %.1f ms/step (%.1f steps per CPU second), %.1f GFLOP per CPU second = %.0f%% of Gemm's %.1f\n",
 		1e3*cpu, 1/cpu, flop/cpu, 100*flop/cpu/gc, gc)
-	if tc := o.stats["torch-cpu"]; len(tc) > 0 {
+	if tc := o.stats["torch-cpu:highd"]; len(tc) > 0 {
 		t := median(tc)
-		fmt.Fprintf(w, "highd-train: PyTorch CPU time %.1f ms/step (%.1f steps per CPU second, two runs of the script differenced): flowbench/torch %.2fx\n",
+		fmt.Fprintf(w, "highd-train: PyTorch CPU time %.1f ms/step (%.1f steps per CPU second; its process, all threads): flowbench/torch %.2fx per CPU second\n",
 			1e3*t, 1/t, t/cpu)
-	} else if o.torchCPUErr != nil {
-		fmt.Fprintf(w, "highd-train: no PyTorch CPU time: %v\n", o.torchCPUErr)
 	}
 }

@@ -33,7 +33,8 @@ func BenchmarkHighd(b *testing.B) {
 }
 
 // TestBenchHighd: `bench -only highd -torch` with a stand-in for python
-// that prints a fixed highd line: our line has the anchor script's shape,
+// that prints a fixed highd line (5 it/s, 150 ms of CPU per step): our line
+// has the anchor script's shape,
 // the summary gives the step's GFLOP (2·highdMACs: 2.64 for the MNIST
 // shape, the figure quoted in the package notes) against the Gemm peak, the
 // stand-in is called with --only highd, and the table pairs the two rates.
@@ -47,7 +48,7 @@ func TestBenchHighd(t *testing.T) {
 	argsFile := filepath.Join(dir, "args")
 	fake := filepath.Join(dir, "python")
 	script := "#!/bin/sh\necho \"$@\" >> " + argsFile + "\n" +
-		"echo 'highd-train D=784 w=1024x3 silu batch=128 threads=1 dtype=torch.float32: 5.0 it/s (200000.0 us/it)'\n"
+		"echo 'highd-train D=784 w=1024x3 silu batch=128 threads=1 dtype=torch.float32: 5.0 it/s (200000.0 us/it) cpu 150000.0 us/it'\n"
 	torchPy := filepath.Join(dir, "torch_anchor.py")
 	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
@@ -65,7 +66,7 @@ func TestBenchHighd(t *testing.T) {
 		t.Fatalf("no highd line in\n%s", out)
 	}
 	ours, _ := strconv.ParseFloat(mm[1], 64)
-	for _, want := range []string{"highd-train: 2.64 GFLOP/step; wall clock", "of Gemm's", "CPU time", "PyTorch CPU time"} {
+	for _, want := range []string{"highd-train: 2.64 GFLOP/step; wall clock", "of Gemm's", "CPU time", "PyTorch CPU time 150.0 ms/step"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
