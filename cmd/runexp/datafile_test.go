@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/flowbench/flowbench/pkg/datasets"
+	"github.com/flowbench/flowbench/pkg/experiment"
 )
 
 // TestDataFileSpec runs a spec whose target is a CSV ring end to end, then
@@ -245,5 +246,26 @@ func TestHutchinsonNLL(t *testing.T) {
 	t.Logf("exact %.4f ± %.4f, Hutchinson %.4f ± %.4f nats", ex, exSE, h, hSE)
 	if h == ex {
 		t.Error("Hutchinson NLL equals the exact one: estimator not used")
+	}
+}
+
+// TestImagesSpec: the image mapping selects classes and a size; its label
+// names them.
+func TestImagesSpec(t *testing.T) {
+	var o, e bytes.Buffer
+	set := "data.target={images: mnist, size: 7, classes: [3, 1]}"
+	if code := run(&o, &e, []string{"-dry-run", "-o", t.TempDir(), "-set", set, "-set", "evaluation.metrics=[sw2]", "testdata/ring.spec"}); code != exitOK {
+		t.Fatalf("exit %d %s", code, e.String())
+	}
+	reg := registry()
+	f, err := experiment.Load("testdata/ring.spec", []string{set}, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Points[0].Spec.Data.Target; got != "images:mnist:7:1e-06:1,3" || reg.Label(got) != "mnist7-c1,3" {
+		t.Errorf("reference %q label %q", got, reg.Label(got))
+	}
+	if code := run(&o, &e, []string{"validate", "-set", "data.target={images: mnist, size: 12}", "testdata/ring.spec"}); code != exitUsage {
+		t.Errorf("size 12 accepted")
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -25,6 +27,8 @@ import (
 //	{mixture: {weights, means, stds | covs}}
 //	               a Gaussian mixture → "mixture:<json>" (weights, means,
 //	               per-coordinate variances, canonical number spelling)
+//	{images: mnist | fashion-mnist, size: 28 | 14 | 7, classes: [...], alpha: 1e-6}
+//	               image data → "images:SET:SIZE:ALPHA:CLASSES"
 
 // MixtureSpec is the mixture mapping of a data reference.
 type MixtureSpec struct {
@@ -35,7 +39,16 @@ type MixtureSpec struct {
 }
 
 // dataRefKeys are the keys a data mapping may hold.
-var dataRefKeys = []string{"file", "sha256", "mixture"}
+var dataRefKeys = []string{"file", "sha256", "mixture", "images", "size", "classes", "alpha"}
+
+// ImagesSpec is the image mapping of a data reference: {images: mnist,
+// size: 14, classes: [0, 1], alpha: 1e-6}.
+type ImagesSpec struct {
+	Images  string  `yaml:"images" doc:"image collection" enum:"mnist,fashion-mnist"`
+	Size    int     `yaml:"size" doc:"pixels per side: 28, or average-pooled 14 or 7" min:"7" max:"28"`
+	Classes []int   `yaml:"classes" doc:"keep the images of these labels only (default: all)" min:"0" max:"9"`
+	Alpha   float64 `yaml:"alpha" doc:"α of the logit transform (FFJORD: 1e-6)" min:"0" maxx:"0.5"`
+}
 
 // resolveDataFiles rewrites every {file: PATH} mapping at data.target and
 // data.source of root: PATH becomes absolute (relative paths are taken
@@ -127,6 +140,30 @@ func (d *decoder) decodeDataRef(n *yaml.Node, v reflect.Value, path string) {
 	var file, sum string
 	var mix *yaml.Node
 	seen := map[string]bool{}
+	if mapValue(n, "images") != nil {
+		im := ImagesSpec{Size: 28, Alpha: 1e-6}
+		before := len(d.errs.list)
+		d.decode(n, reflect.ValueOf(&im).Elem(), path, "")
+		if len(d.errs.list) != before {
+			return
+		}
+		if im.Size != 28 && im.Size != 14 && im.Size != 7 {
+			d.fail(n, join(path, "size"), fmt.Sprintf("size %d", im.Size), "28", "14", "7")
+			return
+		}
+		cs := slices.Sorted(slices.Values(im.Classes))
+		var parts []string
+		for i, c := range cs {
+			if i > 0 && cs[i-1] == c {
+				d.fail(n, join(path, "classes"), fmt.Sprintf("class %d listed twice", c))
+				return
+			}
+			parts = append(parts, strconv.Itoa(c))
+		}
+		// The reference pkg/datasets reads (datasets.ImageRef).
+		v.SetString(fmt.Sprintf("images:%s:%d:%s:%s", im.Images, im.Size, strconv.FormatFloat(im.Alpha, 'g', -1, 64), strings.Join(parts, ",")))
+		return
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], resolve(n.Content[i+1])
 		if seen[k.Value] {

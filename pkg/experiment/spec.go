@@ -27,7 +27,7 @@ type Spec struct {
 
 // Data names the target (t = 1) and source (t = 0) distributions.
 type Data struct {
-	Target    string `yaml:"target" doc:"data set drawn at t = 1: a name, {file: PATH} (CSV or .npy, relative to the spec file; seeded train/test split, test rows never trained on) or {mixture: {weights, means, stds or covs}}" enum:"@datasets" dataref:"yes"`
+	Target    string `yaml:"target" doc:"data set drawn at t = 1: a name, {file: PATH} (CSV or .npy, relative to the spec file; seeded train/test split, test rows never trained on) or {mixture: {weights, means, stds or covs}} or {images: mnist or fashion-mnist, size: 28/14/7, classes: [...], alpha: 1e-6}" enum:"@datasets" dataref:"yes"`
 	Source    string `yaml:"source" doc:"source distribution at t = 0 (normal = N(0, I)); a name, {file: PATH} or {mixture: ...} as for target" enum:"@sources" dataref:"yes"`
 	Dim       int    `yaml:"dim" doc:"dimension for data sets defined in any dimension (normal, gmm8); 0 = the data set's own" min:"0"`
 	TrainSize int    `yaml:"train_size" doc:"fixed training set drawn once per seed; 0 = fresh draws every batch (a data file trains on all its non-test rows)" min:"0"`
