@@ -133,7 +133,7 @@ func writeReport(dir string, f *experiment.File, recs []results.Run, prov runner
 		}
 	}
 	kv := []report.KV{
-		{Key: "spec", Value: f.Path},
+		{Key: "spec", Value: specPath(f, prov)},
 		{Key: "spec sha256", Value: prov.SpecHash},
 		{Key: "flowbench", Value: prov.Module + " " + prov.Version},
 		{Key: "revision", Value: revision(prov)},
@@ -192,4 +192,13 @@ func revision(p runner.Provenance) string {
 		r += " (with uncommitted changes)"
 	}
 	return r
+}
+
+// specPath is the spec file as the run named it (a report rebuilt from a
+// results directory would otherwise name DIR/spec.yaml).
+func specPath(f *experiment.File, p runner.Provenance) string {
+	if p.SpecPath != "" {
+		return p.SpecPath
+	}
+	return f.Path
 }

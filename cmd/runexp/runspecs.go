@@ -185,6 +185,7 @@ func runOne(ctx context.Context, stdout, stderr io.Writer, o runOptions, f *expe
 		return failed(err)
 	}
 	prov := runner.CollectProvenance(f.Hash())
+	prov.SpecPath = f.Path
 	moved, err := keepHistory(dir, f.Effective(), time.Now())
 	if err != nil {
 		return failed(fmt.Errorf("keeping the previous report: %w", err))

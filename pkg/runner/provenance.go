@@ -25,6 +25,9 @@ type Provenance struct {
 	GOARCH       string `json:"goarch"`
 	Deps         []Dep  `json:"deps"`
 	SpecHash     string `json:"spec_hash"` // Hash of the effective spec
+	// SpecPath is the spec file as the run named it, so that a report
+	// rebuilt from the results directory names it too.
+	SpecPath string `json:"spec_path,omitempty"`
 }
 
 // Dep is one module dependency of the binary.
