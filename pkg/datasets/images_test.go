@@ -201,3 +201,18 @@ func TestBitsPerDimClosedForm(t *testing.T) {
 		}
 	}
 }
+
+// TestGoMNISTVersionInGoMod: the version MNISTDir looks for is the one
+// go.mod requires (so `go mod download` fetches what the code reads).
+func TestGoMNISTVersionInGoMod(t *testing.T) {
+	b, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), GoMNISTModule+" "+GoMNISTVersion+"\n") {
+		t.Errorf("go.mod does not require %s %s", GoMNISTModule, GoMNISTVersion)
+	}
+	if got := escapeModulePath(GoMNISTModule); got != "github.com/petar/!go!m!n!i!s!t" {
+		t.Errorf("escaped module path %q", got)
+	}
+}
