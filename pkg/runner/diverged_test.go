@@ -90,3 +90,41 @@ func TestLabelsTellArtifactsApart(t *testing.T) {
 		seen[a.Label] = a.Key
 	}
 }
+
+type panicky struct{ fake }
+
+func (f *panicky) Execute(ctx context.Context, j *Job) (results.Run, error) {
+	if j.Artifact.Kind == KindEval {
+		var s []float64
+		_ = s[len(j.Artifact.Key)] // index out of range
+	}
+	return f.fake.Execute(ctx, j)
+}
+
+// TestPanicIsOneLine: a panicking executor (a bug) fails its artifact with
+// a one-line error naming the panic and where it happened, not a stack
+// trace, and the rest of the plan goes on.
+func TestPanicIsOneLine(t *testing.T) {
+	p := load(t, spec)
+	st, _ := store.Open(t.TempDir())
+	recs, err := Run(t.Context(), p, st, &panicky{}, Options{Jobs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := 0
+	for _, r := range recs {
+		if r.Kind != KindEval {
+			if r.Status == StatusOK {
+				ok++
+			}
+			continue
+		}
+		if r.Status != StatusFailed || strings.Contains(r.Error, "\n") || strings.Contains(r.Error, "goroutine") ||
+			!strings.Contains(r.Error, "internal error") || !strings.Contains(r.Error, "index out of range") || !strings.Contains(r.Error, "diverged_test.go:") {
+			t.Fatalf("eval record: %s %q", r.Status, r.Error)
+		}
+	}
+	if ok == 0 {
+		t.Fatal("nothing else succeeded")
+	}
+}
