@@ -67,6 +67,22 @@ func modeWord(m os.FileMode) string {
 // expandedSize is the number of nodes of n with every alias expanded,
 // counted once per node by memo and capped just above limit (so nested
 // aliases cost O(nodes), not their exponential expansion).
+// plainSize is the number of nodes of n as written (aliases not
+// followed), capped just above limit.
+func plainSize(n *yaml.Node, limit int) int {
+	if n == nil {
+		return 0
+	}
+	s := 1
+	for _, c := range n.Content {
+		if s > limit {
+			break
+		}
+		s += plainSize(c, limit)
+	}
+	return min(s, limit+1)
+}
+
 func expandedSize(n *yaml.Node, limit int, memo map[*yaml.Node]int) int {
 	if n == nil {
 		return 0

@@ -86,6 +86,17 @@ func TestErrorCap(t *testing.T) {
 	}
 }
 
+func TestTooManyNodes(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(small)
+	for i := range MaxExpandedNodes {
+		fmt.Fprintf(&b, "k%d: 1\n", i)
+	}
+	if msg := parseErr(t, b.String()); !strings.Contains(msg, "a spec has hundreds") || strings.Contains(msg, "alias") {
+		t.Errorf("error %q", msg)
+	}
+}
+
 func TestBoundedInputMessages(t *testing.T) {
 	cases := []struct {
 		src  string

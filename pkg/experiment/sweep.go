@@ -110,6 +110,10 @@ func Parse(path string, data []byte, sets []string, reg Registry) (*File, error)
 		errs.add(0, 0, "", "not valid YAML after the first document: "+err.Error(), nil)
 		return nil, errs.err()
 	}
+	if plainSize(&doc, MaxExpandedNodes) > MaxExpandedNodes {
+		errs.add(0, 0, "", fmt.Sprintf("the spec has more than %d YAML nodes (keys, values, list items); a spec has hundreds", MaxExpandedNodes), nil)
+		return nil, errs.err()
+	}
 	if n := expandedSize(&doc, MaxExpandedNodes, map[*yaml.Node]int{}); n > MaxExpandedNodes {
 		errs.add(0, 0, "", fmt.Sprintf("with its aliases (*name) expanded the spec has more than %d YAML nodes: aliases nested too deep", MaxExpandedNodes), nil)
 		return nil, errs.err()
