@@ -63,13 +63,15 @@ func newEstimator() *estimator {
 	return &estimator{stepSec: map[string]float64{}, rate: map[string]float64{}, coupling: map[string]float64{}, metric: map[string]float64{}}
 }
 
-// timeIt runs f until 60 ms have passed (at least twice after one warm-up)
-// and returns the mean seconds per call.
+// timeIt runs f (after one warm-up call) until 150 ms have passed and at
+// least two calls were timed, and returns the mean seconds per call: the
+// throughput, which includes the share of the processor other work takes
+// (a median of short calls would measure them between interruptions).
 func timeIt(f func()) float64 {
 	f()
 	n := 0
 	start := time.Now()
-	for n < 2 || time.Since(start) < 60*time.Millisecond {
+	for n < 2 || time.Since(start) < 150*time.Millisecond {
 		f()
 		n++
 	}
@@ -80,15 +82,16 @@ func timeIt(f func()) float64 {
 // given hidden widths on a batch, and returns seconds per step and the
 // FLOP rate counted as the plan counts (3 passes of 2·MACs per point).
 func (e *estimator) fmStep(hidden []int, batch, d int) (float64, float64) {
+	if len(hidden) == 0 {
+		hidden = models.DefaultConfig(d).Hidden
+	}
 	k := fmt.Sprintf("hidden=%v batch=%d d=%d", hidden, batch, d)
 	if s, ok := e.stepSec[k]; ok {
 		return s, e.rate[k]
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	cfg := models.DefaultConfig(d)
-	if len(hidden) > 0 {
-		cfg.Hidden = hidden
-	}
+	cfg.Hidden = hidden
 	m, err := models.NewMLP(cfg, rng)
 	if err != nil {
 		panic("runexp: estimate model: " + err.Error())
