@@ -86,6 +86,7 @@ func (fw *figureWriter) lossCurves(ds string) error {
 		case isCNF(runs):
 			cnf = append(cnf, s)
 		default:
+			s.nonNeg = true // a mean of squares
 			ss = append(ss, s)
 		}
 	}
