@@ -100,8 +100,8 @@ func (fw *figureWriter) lossCurves(ds string) error {
 		ss           []series
 		title, label string
 	}{
-		{ss, "flow-matching loss", "regression loss (squared data units)"},
-		{cnf, "CNF maximum likelihood", "negative log-likelihood (nats)"},
+		{ss, "flow-matching loss", "loss (squared data units)"},
+		{cnf, "CNF maximum likelihood", "training NLL (nats)"},
 	} {
 		if len(group.ss) == 0 {
 			continue
@@ -116,7 +116,7 @@ func (fw *figureWriter) lossCurves(ds string) error {
 			names = append(names, s.name)
 		}
 	}
-	png, svg, err := fw.save(&figure{plots: [][]*plot.Plot{panels}, panelW: 4.4 * vg.Inch, panelH: 3.4 * vg.Inch,
+	png, svg, err := fw.save(&figure{plots: [][]*plot.Plot{panels}, panelW: 4.4 * vg.Inch, panelH: 4 * vg.Inch,
 		strip: leg, stripW: legendWidth(names), name: fileName("loss", ds), svg: fw.b.in.Options.SVG})
 	if err != nil {
 		return err
