@@ -135,6 +135,9 @@ func (v validator) methods(s *Spec) {
 				v.fail(p+".label", fmt.Sprintf("label %q is used by methods[%d] too", m.Label, j))
 			}
 		}
+		if why := CheckLabel(m); why != "" {
+			fail(p+".label", why)
+		}
 		k := KindOf(m.Kind)
 		if k.NormalSource != nil && s.Data.Source != "normal" {
 			if why := k.NormalSource(m); why != "" {
