@@ -142,6 +142,29 @@ var kinds = []MethodKind{
 		Defaults: Method{Kind: "cosine", Coupling: "independent", SinkhornEps: 0.05},
 		Path:     schedulePath("cosine", false),
 	},
+	{
+		// SB-CFM (Tong et al. 2024, MATH.md §5): the Brownian-bridge path
+		// x_t = (1 − t)x0 + t·x1 + σ√(t(1 − t))ε with target
+		// x1 − x0 + σ'_t·ε, pairs drawn from the entropic OT plan of
+		// regularisation 2σ² (the runner uses couplings.Sinkhorn with that
+		// absolute ε). σ = 1: the authors' runner, configs/model/sbcfm.yaml.
+		Name:     "sbcfm",
+		Fields:   []string{"sigma"},
+		Defaults: Method{Kind: "sbcfm", Sigma: 1},
+		Path:     bridgePath,
+		NoOracle: always("SB-CFM pairs by the Sinkhorn plan, not independently"),
+		Check: func(m Method, fail func(field, msg string), _ func(prefix, name string, steps int)) {
+			if !(m.Sigma > 0) {
+				fail("sigma", fmt.Sprintf("sbcfm needs sigma > 0 (its coupling is the Sinkhorn plan of regularisation 2σ²), got %g", m.Sigma))
+			}
+		},
+	},
+}
+
+// bridgePath is the Brownian-bridge path of SB-CFM and [SF]2M (paths.Path
+// with Bridge): rectified mean, noise σ√(t(1 − t)).
+func bridgePath(m Method) (paths.Path, error) {
+	return paths.Path{Schedule: paths.Rectified{}, Noise: m.Sigma, Bridge: true}, nil
 }
 
 // schedulePath is the Path of a kind whose path is the pkg/paths schedule

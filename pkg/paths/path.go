@@ -17,9 +17,13 @@ import (
 // the conditional law is N(s_t·x0 + a_t·x1, σ²I) at every t, in particular
 // N(x0, σ²I) at t = 0 and N(x1, σ²I) at t = 1 for the rectified schedule.
 // With σ = 0 (the zero value) Sample and SampleNoise agree bit for bit.
+//
+// Bridge makes the noise the Brownian bridge's (SB-CFM, [SF]2M; bridge.go):
+// x_t = s_t·x0 + a_t·x1 + σ√(t(1 − t))·ε with target u_t + σ'_t·ε.
 type Path struct {
 	Schedule
-	Noise float64
+	Noise  float64
+	Bridge bool
 }
 
 // Sample writes, for every row i of the n×d batches x0 and x1 with time t[i]
@@ -51,6 +55,10 @@ func (p Path) Sample(xt, ut, x0, x1, t []float64, d int) {
 // ut is Sample's target. eps is read only when σ ≠ 0 and may then be nil.
 // It panics if d ≤ 0 or xt, ut, x0, x1, eps are not all of length len(t)·d.
 func (p Path) SampleNoise(xt, ut, x0, x1, eps, t []float64, d int) {
+	if p.Bridge {
+		p.sampleBridge(xt, ut, x0, x1, eps, t, d)
+		return
+	}
 	p.Sample(xt, ut, x0, x1, t, d)
 	if p.Noise == 0 {
 		return
