@@ -62,6 +62,21 @@ func (m *MLP) FMLossGrad(xt, t, u []float64) float64 {
 	return loss / float64(n)
 }
 
+// FMLossGradWeighted is FMLossGrad with a weight w_r ≥ 0 per row:
+//
+//	L = (1/n) Σ_r w_r || v_{t_r}(x_r) − u_r ||²,
+//
+// the form of [SF]2M's score-matching loss, whose weight is λ_t² (Tong et
+// al. 2024). It adds ∂L/∂θ into Grad and returns L.
+func (m *MLP) FMLossGradWeighted(xt, t, u, w []float64) float64 {
+	if len(w) != len(t) {
+		panic(fmt.Sprintf("models: FMLossGradWeighted with %d weights for %d rows", len(w), len(t)))
+	}
+	m.cw = w
+	defer func() { m.cw = nil }()
+	return m.FMLossGrad(xt, t, u)
+}
+
 // reserveFM sizes a worker's scratch for one FMLossGrad block.
 func (m *MLP) reserveFM(s *blockScratch) {
 	d, L := m.Cfg.Dim, len(m.layers)
@@ -119,10 +134,20 @@ func (m *MLP) fmBlock(w, blk int) {
 	loss := 0.0
 	g := s.g[:nb*d]
 	sc := 2 / float64(n)
-	for i, v := range vout {
-		r := v - u[i]
-		loss += r * r
-		g[i] = sc * r
+	if m.cw != nil {
+		wr := m.cw[r0:r1]
+		for i, v := range vout {
+			r := v - u[i]
+			w := wr[i/d]
+			loss += w * r * r
+			g[i] = sc * w * r
+		}
+	} else {
+		for i, v := range vout {
+			r := v - u[i]
+			loss += r * r
+			g[i] = sc * r
+		}
 	}
 	m.lossPart[blk] = loss
 

@@ -56,6 +56,9 @@ type MLP struct {
 	// call); it is cleared when the call returns, so no argument outlives
 	// its call.
 	call blockCall
+	// cw are the per-row weights of the FMLossGradWeighted call in
+	// progress (nil: all 1).
+	cw []float64
 
 	bt       []float64 // first-layer bias with the time features folded in
 	brep     []float64 // each hidden layer's bias repeated repRows times (repeatBiases)
