@@ -366,10 +366,11 @@ func (o *benchOpts) torchAvailable() error {
 }
 
 // torchLine matches a result line of bench/torch_anchor.py
-// (highd's shape reads "D=784 w=1024x3 silu batch=128").
+// (highd's shape reads "D=784 w=1024x3 silu batch=128", otcfm's
+// "batch=512").
 // The CPU time per iteration, when the line ends in "cpu C us/it", is kept
 // in o.stats["torch-cpu:"+workload] (seconds).
-var torchLine = regexp.MustCompile(`^(\S+(?: \S+)*?) (?:w=\d+ d=\d+|D=\d+ w=\d+x\d+ \S+) batch=\d+ threads=\d+ dtype=\S+: ([0-9.eE+-]+) it/s(?: \([^)]*\) cpu ([0-9.eE+-]+) us/it)?`)
+var torchLine = regexp.MustCompile(`^(\S+(?: \S+)*?) (?:(?:w=\d+ d=\d+|D=\d+ w=\d+x\d+ \S+) )?batch=\d+ threads=\d+ dtype=\S+: ([0-9.eE+-]+) it/s(?: \([^)]*\) cpu ([0-9.eE+-]+) us/it)?`)
 
 // runTorch runs bench/torch_anchor.py once with the same shapes and returns its
 // rate per workload (keyed like o.only).

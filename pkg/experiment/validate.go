@@ -136,7 +136,7 @@ func (v validator) methods(s *Spec) {
 			}
 		}
 		if why := CheckLabel(m); why != "" {
-			fail(p+".label", why)
+			v.fail(p+".label", why)
 		}
 		k := KindOf(m.Kind)
 		if k.NormalSource != nil && s.Data.Source != "normal" {
