@@ -159,6 +159,22 @@ var kinds = []MethodKind{
 			}
 		},
 	},
+	{
+		// [SF]2M (Tong et al. 2024, MATH.md §5): the bridge path of sbcfm,
+		// with a score model trained beside the flow (pkg/train.SF2M);
+		// [SF]2M-Exact with coupling ot, [SF]2M-I with independent. Its
+		// euler-maruyama evaluations sample dx = (v + s) dt + σ dW.
+		Name:     "sf2m",
+		Fields:   []string{"sigma", "coupling", "sinkhorn_eps"},
+		Defaults: Method{Kind: "sf2m", Sigma: 1, Coupling: "independent", SinkhornEps: 0.05},
+		Path:     bridgePath,
+		NoOracle: always("the Brownian-bridge path's marginal field is not an affine path's"),
+		Check: func(m Method, fail func(field, msg string), _ func(prefix, name string, steps int)) {
+			if !(m.Sigma > 0) {
+				fail("sigma", fmt.Sprintf("sf2m needs sigma > 0 (the bridge's and the SDE's diffusion), got %g", m.Sigma))
+			}
+		},
+	},
 }
 
 // bridgePath is the Brownian-bridge path of SB-CFM and [SF]2M (paths.Path

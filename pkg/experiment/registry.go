@@ -42,6 +42,7 @@ func BuiltinRegistry() Registry {
 			"datasets":       ds,
 			"sources":        append([]string{"normal"}, ds...),
 			"solvers":        slices.Sorted(slices.Values(solvers.Names())),
+			"evalsolvers":    slices.Sorted(slices.Values(append(solvers.Names(), solvers.NameEulerMaruyama))),
 			"metrics":        Metrics(),
 			"activations":    {"relu", "selu", "silu", "softplus", "tanh"},
 			"timeembeddings": {"concat", "fourier", "sinusoidal"},

@@ -78,7 +78,7 @@ type Method struct {
 	TrainSteps int `yaml:"train_steps" doc:"optimiser steps of this method's trainings, overriding training.steps (0 = training.steps)" min:"0"`
 
 	SigmaMin    float64 `yaml:"sigma_min" doc:"σ_min of the OT-linear path (MATH.md §2); > 0 needs source normal" min:"0" maxx:"1"`
-	Sigma       float64 `yaml:"sigma" doc:"constant noise σ of the CFM path x_t = (1 − t)x0 + t·x1 + σε, target x1 − x0 (Tong et al. 2024: I-CFM with coupling independent, OT-CFM with ot; σ = 0 is rectified flow); for sbcfm the σ of the Brownian-bridge path x_t = (1 − t)x0 + t·x1 + σ√(t(1 − t))ε, whose pairs come from the Sinkhorn plan of regularisation 2σ²" min:"0"`
+	Sigma       float64 `yaml:"sigma" doc:"constant noise σ of the CFM path x_t = (1 − t)x0 + t·x1 + σε, target x1 − x0 (Tong et al. 2024: I-CFM with coupling independent, OT-CFM with ot; σ = 0 is rectified flow); for sbcfm the σ of the Brownian-bridge path x_t = (1 − t)x0 + t·x1 + σ√(t(1 − t))ε, whose pairs come from the Sinkhorn plan of regularisation 2σ²; for sf2m the σ of that path and the diffusion of the learned SDE" min:"0"`
 	Coupling    string  `yaml:"coupling" doc:"how (x0, x1) are paired in a minibatch" enum:"independent,ot,sinkhorn"`
 	SinkhornEps float64 `yaml:"sinkhorn_eps" doc:"entropic regularisation of the sinkhorn coupling, relative to the mean cost" minx:"0"`
 
@@ -124,7 +124,7 @@ type Evaluation struct {
 
 // SolverEval is one sampling solver and its step counts.
 type SolverEval struct {
-	Name  string  `yaml:"name" doc:"solver" enum:"@solvers"`
+	Name  string  `yaml:"name" doc:"solver (euler-maruyama: the SDE of an sf2m model, flow plus score with diffusion σ, seeded noise; an ODE model's is Euler)" enum:"@evalsolvers"`
 	Steps []int   `yaml:"steps" doc:"step counts (fixed-step solvers); each is one evaluation" min:"1"`
 	RTol  float64 `yaml:"rtol" doc:"relative tolerance (adaptive solvers)" minx:"0"`
 	ATol  float64 `yaml:"atol" doc:"absolute tolerance (adaptive solvers)" minx:"0"`

@@ -266,6 +266,7 @@ func trainModel(ctx context.Context, j *Job) (results.Run, error) {
 	}
 	var res *train.Result
 	var extra []results.Metric
+	var scoreFile []results.File // sf2m's score model
 	switch {
 	case c.Stage > 0:
 		x0, x1, n, err := readPairs(j.Store, j.Inputs[0], d)
@@ -325,6 +326,42 @@ func trainModel(ctx context.Context, j *Job) (results.Run, error) {
 		if err != nil {
 			return results.Run{}, err
 		}
+		if c.Method.Kind == "sf2m" {
+			// [SF]2M: a score model of the flow's architecture, drawn from
+			// its own stream, trained beside the flow (train.SF2M); its
+			// checkpoint is the record's "score" file, and sde_sigma the
+			// diffusion its euler-maruyama evaluations use.
+			score, err := models.NewMLP(mcfg, a.RNG("init-score"))
+			if err != nil {
+				return results.Run{}, err
+			}
+			var sres *train.Result
+			res, sres, err = train.SF2M(ctx, m, score, c.Method.Sigma, src, target, coupling, tcfg, a.RNG("train"))
+			if r, done, e := trainFailed(ctx, res, err); done {
+				return r, e
+			}
+			if why := diverged(sres.Curve, score.Params); why != "" {
+				return results.Run{Status: StatusFailed, Error: "score training diverged: " + why,
+					Curve: res.Curve, CurveEvery: res.CurveEvery, Warnings: res.Warnings}, nil
+			}
+			ck, err := sres.Checkpoint(mcfg)
+			if err != nil {
+				return results.Run{}, err
+			}
+			b, err := checkpoint.Encode(ck)
+			if err != nil {
+				return results.Run{}, err
+			}
+			name := a.Key + ".score.ckpt"
+			if err := j.Store.WriteFile(name, b); err != nil {
+				return results.Run{}, err
+			}
+			scoreFile = []results.File{{Role: "score", Path: j.Store.Rel(name)}}
+			extra = []results.Metric{{Name: "pair_cost", Value: res.PairCost},
+				{Name: "score_final_loss", Value: sres.Curve[len(sres.Curve)-1]},
+				{Name: "sde_sigma", Value: c.Method.Sigma}}
+			break
+		}
 		res, err = train.FMPath(ctx, m, path, src, target, coupling, tcfg, a.RNG("train"))
 		if r, done, e := trainFailed(ctx, res, err); done {
 			return r, e
@@ -360,7 +397,7 @@ func trainModel(ctx context.Context, j *Job) (results.Run, error) {
 		Curve: res.Curve, CurveEvery: res.CurveEvery,
 		Metrics:  append(ms, extra...),
 		Warnings: res.Warnings,
-		Files:    []results.File{{Role: "checkpoint", Path: j.Store.Rel(name)}},
+		Files:    append([]results.File{{Role: "checkpoint", Path: j.Store.Rel(name)}}, scoreFile...),
 	}, nil
 }
 
@@ -448,6 +485,50 @@ func modelAndTest(j *Job) (m *models.MLP, test []float64, n, d int, err error) {
 	return m, test, n, d, err
 }
 
+// sampleSDE draws the samples of an euler-maruyama evaluation in place of
+// x: for an sf2m model (a "score" file in its train record) the learned
+// SDE dx = (v_θ + s_φ) dt + σ dW with σ = the record's sde_sigma, steps
+// Euler–Maruyama steps and the artifact's "sde" stream; for any other
+// model, whose SDE has no diffusion, Euler's method (and a warning).
+func sampleSDE(j *Job, m *models.MLP, x []float64, steps int) (solvers.Stats, []string, error) {
+	tr := j.Inputs[0]
+	var score *models.MLP
+	for _, f := range tr.Files {
+		if f.Role == "score" {
+			sr := tr
+			sr.Files = []results.File{{Role: "checkpoint", Path: f.Path}}
+			var err error
+			if score, err = loadModel(j.Store, sr); err != nil {
+				return solvers.Stats{}, nil, err
+			}
+		}
+	}
+	d := m.Dim()
+	n := len(x) / d
+	em := &solvers.EulerMaruyama{Steps: steps}
+	if score == nil {
+		warn := []string{"euler-maruyama on a model without a score (not sf2m): no diffusion, the samples are Euler's"}
+		st, err := em.Solve(flow.VelocitySystem(m, n), x, 0, 1, nil)
+		return st, warn, err
+	}
+	sigma, ok := tr.Metric("sde_sigma")
+	if !ok {
+		return solvers.Stats{}, nil, fmt.Errorf("runner: sf2m record %s has no sde_sigma", tr.Key[:12])
+	}
+	em.G = sigma
+	buf := make([]float64, len(x))
+	drift := solvers.SystemFunc(func(t float64, y, dy []float64) {
+		m.Velocity(dy, y, t)
+		score.Velocity(buf, y, t)
+		for i := range dy {
+			dy[i] += buf[i]
+		}
+	})
+	st, err := em.Solve(drift, x, 0, 1, j.Artifact.RNG("sde"))
+	st.NFE *= 2 // two networks per step
+	return st, nil, err
+}
+
 // eval samples the model with one solver and scores the samples against
 // the test set (MATH.md §4).
 func eval(j *Job) (results.Run, error) {
@@ -460,15 +541,31 @@ func eval(j *Job) (results.Run, error) {
 	if err != nil {
 		return results.Run{}, err
 	}
-	s, err := solvers.ByName(c.Solver, c.Steps, c.RTol, c.ATol)
+	sde := c.Solver == solvers.NameEulerMaruyama
+	solverName := c.Solver
+	if sde {
+		// The trajectory metrics (npe, straightness) of an SDE evaluation
+		// are the probability-flow ODE's: Euler with the same steps.
+		solverName = "euler"
+	}
+	s, err := solvers.ByName(solverName, c.Steps, c.RTol, c.ATol)
 	if err != nil {
 		return results.Run{}, err
 	}
-	x0, x, res, err := drawSamples(m, src, s, j.Artifact.RNG("x0"), c.Samples)
+	var x0, x []float64
+	var res solvers.Result
+	var warn []string
+	if sde {
+		x0 = src.Sample(j.Artifact.RNG("x0"), c.Samples)
+		x = slices.Clone(x0)
+		res.Stats, warn, err = sampleSDE(j, m, x, c.Steps)
+	} else {
+		x0, x, res, err = drawSamples(m, src, s, j.Artifact.RNG("x0"), c.Samples)
+	}
 	if err != nil {
 		return results.Run{Status: StatusFailed, Error: "sampling failed: " + err.Error()}, nil
 	}
-	r := results.Run{Metrics: []results.Metric{{Name: "nfe", Value: float64(res.Stats.NFE)}}}
+	r := results.Run{Metrics: []results.Metric{{Name: "nfe", Value: float64(res.Stats.NFE)}}, Warnings: warn}
 	add := func(name string, v float64) { r.Metrics = append(r.Metrics, results.Metric{Name: name, Value: v}) }
 	n := c.Samples
 	for _, name := range c.Metrics {

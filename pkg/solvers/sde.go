@@ -6,6 +6,10 @@ import (
 	"math/rand/v2"
 )
 
+// NameEulerMaruyama is the spec name of EulerMaruyama (an evaluation
+// solver only: ByName returns ODE solvers).
+const NameEulerMaruyama = "euler-maruyama"
+
 // EulerMaruyama integrates the Itô SDE dY = f(t, Y) dt + g dW (constant
 // scalar diffusion g ≥ 0 on every coordinate, W a standard Brownian motion)
 // on a uniform grid of Steps steps:
