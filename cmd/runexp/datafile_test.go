@@ -29,7 +29,7 @@ func TestDataFileSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(raw), ",ring.csv,I-CFM,3,") || !strings.Contains(string(raw), ",sw2,") {
+	if !strings.Contains(string(raw), ",ring.csv,CFM,3,") || !strings.Contains(string(raw), ",sw2,") {
 		t.Fatalf("runs.csv lacks the ring.csv rows:\n%s", raw)
 	}
 	todo := regexp.MustCompile(`[1-9][0-9]* to compute`)
@@ -110,7 +110,7 @@ func TestMixtureSpec(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	mix := "data.target={mixture: {weights: [0.25, 0.75], means: [[-2, 0, 1], [2, 1, 0]], stds: [0.5, 0.8]}}"
 	var out, errb bytes.Buffer
-	args := []string{"-o", dir, "-j", "1", "-q", "-set", mix, "-set", "evaluation.metrics=[sw2, nll, learning_error]", "-set", "evaluation.nll={solver: rk4, steps: 4, n: 20}", "-set", "methods[I-CFM].sigma=0", "testdata/ring.spec"}
+	args := []string{"-o", dir, "-j", "1", "-q", "-set", mix, "-set", "evaluation.metrics=[sw2, nll, learning_error]", "-set", "evaluation.nll={solver: rk4, steps: 4, n: 20}", "-set", "methods[CFM].sigma=0", "testdata/ring.spec"}
 	if code := run(&out, &errb, args); code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
 	}

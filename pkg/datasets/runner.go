@@ -6,8 +6,8 @@ import (
 )
 
 // The data of the published 2-D OT-CFM benchmark (Tong et al. 2024,
-// Table 2) as its experiment runner defines them (MATH.md §5, "Variants
-// used by the published 2-D OT-CFM benchmark"); see the package comment.
+// Table 2) as its experiment runner defines them (MATH.md §5, "The
+// 2-D benchmark of Tong et al. (2024)"); see the package comment.
 const (
 	// Runner8GaussiansRadius and Runner8GaussiansStd are the centre radius
 	// and per-coordinate std of the runner's N → 8gaussians target

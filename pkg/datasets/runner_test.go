@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// The runner's data sets against their definitions (MATH.md §5, "Variants
-// used by the published 2-D OT-CFM benchmark").
+// The runner's data sets against their definitions (MATH.md §5, "The 2-D
+// benchmark of Tong et al. (2024)").
 
 func TestRunnerSetsMoments(t *testing.T) {
 	const n = 40000

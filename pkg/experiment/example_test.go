@@ -20,5 +20,5 @@ evaluation:
 	_, err := experiment.Parse("demo.yaml", spec, nil, experiment.BuiltinRegistry())
 	fmt.Println(err)
 	// Output:
-	// demo.yaml:7:14: evaluation.solvers[0].name: unknown value "rk5" (valid: dopri5, euler, heun, midpoint, rk4); did you mean "rk4"?
+	// demo.yaml:7:14: evaluation.solvers[0].name: unknown value "rk5" (valid: dopri5, euler, euler-maruyama, heun, midpoint, rk4); did you mean "rk4"?
 }

@@ -143,7 +143,7 @@ var kinds = []MethodKind{
 		Path:     schedulePath("cosine", false),
 	},
 	{
-		// SB-CFM (Tong et al. 2024, MATH.md §5): the Brownian-bridge path
+		// SB-CFM (Tong et al. 2024, MATH.md §2): the Brownian-bridge path
 		// x_t = (1 − t)x0 + t·x1 + σ√(t(1 − t))ε with target
 		// x1 − x0 + σ'_t·ε, pairs drawn from the entropic OT plan of
 		// regularisation 2σ² (the runner uses couplings.Sinkhorn with that
@@ -160,7 +160,7 @@ var kinds = []MethodKind{
 		},
 	},
 	{
-		// [SF]2M (Tong et al. 2024, MATH.md §5): the bridge path of sbcfm,
+		// [SF]2M (Tong et al. 2024, MATH.md §2): the bridge path of sbcfm,
 		// with a score model trained beside the flow (pkg/train.SF2M);
 		// [SF]2M-Exact with coupling ot, [SF]2M-I with independent. Its
 		// euler-maruyama evaluations sample dx = (v + s) dt + σ dW.

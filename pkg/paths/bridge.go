@@ -3,7 +3,7 @@ package paths
 import "math"
 
 // The Brownian-bridge path of SB-CFM and [SF]2M (Tong et al. 2024, MATH.md
-// §5): given a pair (x0, x1) and ε ~ N(0, I),
+// §2): given a pair (x0, x1) and ε ~ N(0, I),
 //
 //	μ_t = (1 − t)x0 + t·x1,   σ_t = σ√(t(1 − t)),   x_t = μ_t + σ_t·ε,
 //

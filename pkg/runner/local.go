@@ -317,7 +317,7 @@ func trainModel(ctx context.Context, j *Job) (results.Run, error) {
 		cp := couplings.Params{Eps: c.Method.SinkhornEps, Relative: true}
 		if c.Method.Kind == "sbcfm" {
 			// SB-CFM: the entropic OT plan of regularisation 2σ² in
-			// squared-distance units (Tong et al. 2024, MATH.md §5), the
+			// squared-distance units (Tong et al. 2024, MATH.md §2), the
 			// batch's pairs drawn from the whole plan as torchcfm's
 			// OTPlanSampler does.
 			cname, cp = "sinkhorn", couplings.Params{Eps: 2 * c.Method.Sigma * c.Method.Sigma, Joint: true}

@@ -12,7 +12,7 @@ import (
 )
 
 // SF2M trains simulation-free score and flow matching ([SF]2M, Tong et al.
-// 2024, MATH.md §5): on the Brownian-bridge path with diffusion σ
+// 2024, MATH.md §2 "Schrödinger-bridge CFM and [SF]2M"): on the Brownian-bridge path with diffusion σ
 // (paths.Path with Bridge), x_t = μ_t + σ_t·ε, σ_t = σ√(t(1 − t)), the
 // flow v_θ regresses onto the probability-flow target
 // u_t = x1 − x0 + σ'_t·ε (as SB-CFM), and beside it the score model s_φ
