@@ -162,7 +162,7 @@ func TestSampleReproduces(t *testing.T) {
 	draw := func(name string, args ...string) []float64 {
 		p := filepath.Join(t.TempDir(), name)
 		var o, e bytes.Buffer
-		full := append([]string{"sample", dir, "-method", "I-CFM", "-seed", "3", "-o", p}, args...)
+		full := append([]string{"sample", dir, "-method", "CFM", "-seed", "3", "-o", p}, args...)
 		if code := run(&o, &e, full); code != exitOK {
 			t.Fatalf("%v: exit %d %s", full, code, e.String())
 		}
@@ -189,7 +189,7 @@ func TestSampleReproduces(t *testing.T) {
 		t.Error("settings without a stored evaluation: not reproducible, or the evaluation's stream reused")
 	}
 	var o, e bytes.Buffer
-	if code := run(&o, &e, []string{"sample", dir, "-method", "OT", "-o", filepath.Join(t.TempDir(), "x.npy")}); code != exitUsage || !strings.Contains(e.String(), "method=I-CFM") {
+	if code := run(&o, &e, []string{"sample", dir, "-method", "OT", "-o", filepath.Join(t.TempDir(), "x.npy")}); code != exitUsage || !strings.Contains(e.String(), "method=CFM") {
 		t.Errorf("unknown method: exit %d %q", code, e.String())
 	}
 }
