@@ -8,8 +8,7 @@ import (
 
 // A method label that names a known algorithm must be that algorithm: a
 // reader of a table labelled "OT-CFM" assumes the minibatch exact-OT
-// coupling, one labelled "I-CFM" the independent coupling with σ > 0, and
-// so on (Tong et al. 2024; Liu et al. 2023; Lipman et al. 2023). knownLabels
+// coupling, one labelled "I-CFM" the independent coupling, and so on (Tong et al. 2024; Liu et al. 2023; Lipman et al. 2023). knownLabels
 // lists, in order, a pattern on the label and the check its method must
 // pass; the first matching pattern decides. Labels that match none (e.g.
 // "OT", "CNF-RK4", "Cosine") are free.
@@ -25,8 +24,10 @@ var knownLabels = []struct {
 		return ""
 	}},
 	{regexp.MustCompile(`^I-CFM\b`), "I-CFM", func(m Method, _ []string) string {
-		if m.Kind != "cfm" || m.Coupling != "independent" || !(m.Sigma > 0) {
-			return "I-CFM is kind cfm with coupling independent and sigma > 0 (with sigma 0 it is rectified flow: label it RF)"
+		// With σ = 0 I-CFM is the first stage of rectified flow (Tong et
+		// al. 2024 say so), so kind rectified without reflow qualifies too.
+		if !straightPath(m) || m.Coupling != "independent" || m.Reflow.Iterations > 0 {
+			return "I-CFM is the straight path x_t = (1 − t)x0 + t·x1 (+ σε) with the independent coupling and no reflow: kind cfm (or rectified, or ot with sigma_min 0) with coupling independent"
 		}
 		return ""
 	}},

@@ -40,8 +40,11 @@ func TestCheckLabel(t *testing.T) {
 		{cfm("OT-CFM", 0.1, "sinkhorn"), "exact OT coupling"},
 		{rect("OT-CFM", 1, "ot"), "no reflow"},
 		{cfm("I-CFM", 0.1, "independent"), ""},
-		{cfm("I-CFM", 0, "independent"), "sigma > 0"},
-		{cfm("I-CFM", 0.1, "ot"), "coupling independent"},
+		{cfm("I-CFM", 0, "independent"), ""},  // σ = 0: rectified flow's first stage
+		{rect("I-CFM", 0, "independent"), ""}, // the same, as kind rectified
+		{rect("I-CFM", 1, "independent"), "no reflow"},
+		{kind("I-CFM", "vp", ""), "straight path"},
+		{cfm("I-CFM", 0.1, "ot"), "independent coupling"},
 		{cfm("RF", 0, "independent"), ""},
 		{ot("RF", 0), ""},
 		{rect("RF", 0, "independent"), ""},
