@@ -233,7 +233,7 @@ func (fw *figureWriter) density(ds string) error {
 		}
 	}
 	side := panelSide(len(ps.cols))
-	if len(ps.cols) == 1 && len(ps.rows) > 2 {
+	if len(ps.cols) == 1 && len(ps.rows) >= 2 {
 		// One column of many rows (the usual case: one density per
 		// model) is laid out as a near-square grid, each panel titled.
 		n := len(ps.rows)
