@@ -384,6 +384,10 @@ func (o *benchOpts) runTorch() (map[string]float64, error) {
 	var out, errb bytes.Buffer
 	cmd := exec.Command(o.python, args...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	// torch.set_num_threads does not reach OpenBLAS's own thread pool, which
+	// otherwise uses every core: without these, torch "at 1 thread" runs its
+	// matrix products on all of them.
+	cmd.Env = append(os.Environ(), "OPENBLAS_NUM_THREADS="+strconv.Itoa(o.threads), "OMP_NUM_THREADS="+strconv.Itoa(o.threads))
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(errb.String())
 		if strings.Contains(msg, "No module named 'torch'") {
