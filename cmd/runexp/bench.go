@@ -386,8 +386,12 @@ func (o *benchOpts) runTorch() (map[string]float64, error) {
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	// torch.set_num_threads does not reach OpenBLAS's own thread pool, which
 	// otherwise uses every core: without these, torch "at 1 thread" runs its
-	// matrix products on all of them.
-	cmd.Env = append(os.Environ(), "OPENBLAS_NUM_THREADS="+strconv.Itoa(o.threads), "OMP_NUM_THREADS="+strconv.Itoa(o.threads))
+	// matrix products on all of them. OpenMP's default spin-waiting makes
+	// torch at 2 threads 5–8× slower than at 1 on a machine whose cores other
+	// work also uses (measured: 1.5 against 12 it/s for highd); passive
+	// waiting keeps it at its best there.
+	cmd.Env = append(os.Environ(), "OPENBLAS_NUM_THREADS="+strconv.Itoa(o.threads), "OMP_NUM_THREADS="+strconv.Itoa(o.threads),
+		"OMP_WAIT_POLICY=PASSIVE")
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(errb.String())
 		if strings.Contains(msg, "No module named 'torch'") {

@@ -61,7 +61,7 @@ func TestBenchTorchTable(t *testing.T) {
 	dir := t.TempDir()
 	argsFile := filepath.Join(dir, "args")
 	fake := filepath.Join(dir, "python")
-	script := "#!/bin/sh\necho \"$@\" OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS OMP_NUM_THREADS=$OMP_NUM_THREADS >> " + argsFile + "\n" +
+	script := "#!/bin/sh\necho \"$@\" OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS OMP_NUM_THREADS=$OMP_NUM_THREADS OMP_WAIT_POLICY=$OMP_WAIT_POLICY >> " + argsFile + "\n" +
 		"echo 'cfm-train w=8 d=2 batch=16 threads=1 dtype=torch.float32: 10.0 it/s (100000.0 us/it)'\n" +
 		"echo 'sample(euler x2, n=2048) w=8 d=2 batch=16 threads=1 dtype=torch.float32: 4.0 it/s (250000.0 us/it)'\n"
 	torchPy := filepath.Join(dir, "torch_anchor.py") // only needs to exist: the stand-in ignores it
@@ -81,8 +81,9 @@ func TestBenchTorchTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Two repeats: the script ran twice, with the same shapes.
-	// The thread count also reaches OpenBLAS and OpenMP through the environment.
-	want := torchPy + " --w 8 --d 2 --batch 16 --iters 10 --steps 2 --threads 1 --only cfm,sample OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1\n"
+	// The thread count also reaches OpenBLAS and OpenMP through the
+	// environment, with OpenMP's passive waiting.
+	want := torchPy + " --w 8 --d 2 --batch 16 --iters 10 --steps 2 --threads 1 --only cfm,sample OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE\n"
 	if string(args) != want+want {
 		t.Errorf("torch script called with\n%s\nwant twice\n%s", args, want)
 	}
