@@ -318,25 +318,4 @@ const SharedTempAge = 10 * time.Minute
 // writing host only, so a file is removed only when CleanTemp's rule says
 // its owner is gone and it has not been written for SharedTempAge (a
 // write in progress lasts seconds).
-func (s *Store) CleanTempShared() error {
-	dir := filepath.Join(s.root, Dir)
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	now := time.Now()
-	for _, e := range ents {
-		n := e.Name()
-		if !strings.HasPrefix(n, ".") || !strings.Contains(n, ".tmp-") {
-			continue
-		}
-		fi, err := e.Info()
-		if err != nil {
-			continue
-		}
-		if now.Sub(fi.ModTime()) > SharedTempAge && ownerGone(n, fi.ModTime(), now) {
-			os.Remove(filepath.Join(dir, n))
-		}
-	}
-	return nil
-}
+func (s *Store) CleanTempShared() error { return s.cleanTemp(SharedTempAge) }

@@ -77,7 +77,11 @@ func ownerGone(name string, mod time.Time, now time.Time) bool {
 
 // CleanTemp removes the temporary files of interrupted writes whose
 // writer is gone (see ownerGone); those of live processes stay.
-func (s *Store) CleanTemp() error {
+func (s *Store) CleanTemp() error { return s.cleanTemp(0) }
+
+// cleanTemp removes the temporary files whose writer is gone (ownerGone)
+// and that have not been written for longer than minAge.
+func (s *Store) cleanTemp(minAge time.Duration) error {
 	dir := filepath.Join(s.root, Dir)
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -93,7 +97,7 @@ func (s *Store) CleanTemp() error {
 		if err != nil {
 			continue // removed meanwhile
 		}
-		if ownerGone(n, fi.ModTime(), now) {
+		if (minAge == 0 || now.Sub(fi.ModTime()) > minAge) && ownerGone(n, fi.ModTime(), now) {
 			os.Remove(filepath.Join(dir, n))
 		}
 	}
