@@ -32,16 +32,32 @@ func useEMA(m *models.MLP, r *train.Result) {
 	}
 }
 
+// Problem is what rectified flow transports: the source and target
+// distributions and how 1-RF pairs their samples. The path is fixed (the
+// rectified one), so it is not a field.
+type Problem struct {
+	// Source is π_0, the distribution x0 is drawn from (for 1-RF and for
+	// every later stage's pairs), and Target π_1, the one x1 is drawn from
+	// in 1-RF; both must have the model's dimension and must not be nil.
+	Source, Target datasets.Dataset
+	// Coupling pairs 1-RF's x0 and x1 rows; nil means independent
+	// (couplings.Independent{}).
+	Coupling couplings.Coupling
+}
+
 // TrainFirst trains m in place as the first rectified flow (1-RF): flow
 // matching with the rectified path x_t = t·x1 + (1 − t)·x0, target x1 − x0,
-// x0 from source, x1 from target, paired by coupling (nil: independent). It
-// is train.FM with paths.Rectified. When cfg keeps an EMA, m ends holding the
-// average θ̄ (Result.Params still holds the last iterate θ).
-func TrainFirst(ctx context.Context, m *models.MLP, source, target datasets.Dataset, coupling couplings.Coupling, cfg train.Config, rng *rand.Rand) (*train.Result, error) {
+// x0 from prob.Source, x1 from prob.Target, paired by prob.Coupling (nil:
+// independent). It is train.FM with paths.Rectified. When cfg keeps an EMA,
+// m ends holding the average θ̄ (Result.Params still holds the last iterate
+// θ).
+// It panics if prob.Source, prob.Target or rng is nil.
+func TrainFirst(ctx context.Context, m *models.MLP, prob Problem, cfg train.Config, rng *rand.Rand) (*train.Result, error) {
+	coupling := prob.Coupling
 	if coupling == nil {
 		coupling = couplings.Independent{}
 	}
-	r, err := train.FM(ctx, m, paths.Rectified{}, source, target, coupling, cfg, rng)
+	r, err := train.FM(ctx, m, train.Problem{Path: paths.Path{Schedule: paths.Rectified{}}, Source: prob.Source, Target: prob.Target, Coupling: coupling}, cfg, rng)
 	if err == nil {
 		useEMA(m, r)
 	}
@@ -238,17 +254,18 @@ type Stage struct {
 	PairStats solvers.Stats
 }
 
-// Run composes the steps: TrainFirst (1-RF of architecture arch, coupling
-// nil meaning independent), then cfg.Iterations times GeneratePairs from the
-// last model and Reflow, then, with cfg.Distill, pairs from the last model
-// and Distill (warm-started when cfg.WarmStart; cfg.DistillSteps optimiser
-// steps). tc is every stage's training configuration. Streams are split
-// from rng in stage order (1-RF init and training; each reflow's pairs and
-// training; the distillation's pairs and training), so the first k stages
-// of a run with more iterations are bit-identical to a run with k. On an
-// error the stages completed so far are returned with it.
-// It panics if rng is nil.
-func Run(ctx context.Context, arch models.Config, source, target datasets.Dataset, coupling couplings.Coupling, tc train.Config, cfg Config, rng *rand.Rand) ([]Stage, error) {
+// Run composes the steps: TrainFirst (1-RF of architecture arch on prob,
+// prob.Coupling nil meaning independent), then cfg.Iterations times
+// GeneratePairs (x0 from prob.Source) from the last model and Reflow, then,
+// with cfg.Distill, pairs from the last model and Distill (warm-started when
+// cfg.WarmStart; cfg.DistillSteps optimiser steps). tc is every stage's
+// training configuration. Streams are split from rng in stage order (1-RF
+// init and training; each reflow's pairs and training; the distillation's
+// pairs and training), so the first k stages of a run with more iterations
+// are bit-identical to a run with k. On an error the stages completed so far
+// are returned with it.
+// It panics if rng, prob.Source or prob.Target is nil.
+func Run(ctx context.Context, arch models.Config, prob Problem, tc train.Config, cfg Config, rng *rand.Rand) ([]Stage, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -260,14 +277,14 @@ func Run(ctx context.Context, arch models.Config, source, target datasets.Datase
 	if err != nil {
 		return nil, err
 	}
-	r, err := TrainFirst(ctx, m, source, target, coupling, tc, split(rng))
+	r, err := TrainFirst(ctx, m, prob, tc, split(rng))
 	if err != nil {
 		return nil, fmt.Errorf("rectify: 1-RF: %w", err)
 	}
 	stages := []Stage{{K: 1, Model: m, Train: r}}
 	for k := 2; k <= cfg.Iterations+1; k++ {
 		prev := stages[len(stages)-1].Model
-		x0, x1, st, err := GeneratePairs(prev, source, cfg.Pairs, s, split(rng))
+		x0, x1, st, err := GeneratePairs(prev, prob.Source, cfg.Pairs, s, split(rng))
 		if err != nil {
 			return stages, fmt.Errorf("rectify: %d-RF pairs: %w", k, err)
 		}
@@ -279,7 +296,7 @@ func Run(ctx context.Context, arch models.Config, source, target datasets.Datase
 	}
 	if cfg.Distill {
 		last := stages[len(stages)-1]
-		x0, x1, st, err := GeneratePairs(last.Model, source, cfg.Pairs, s, split(rng))
+		x0, x1, st, err := GeneratePairs(last.Model, prob.Source, cfg.Pairs, s, split(rng))
 		if err != nil {
 			return stages, fmt.Errorf("rectify: distillation pairs: %w", err)
 		}

@@ -493,7 +493,7 @@ func TestRunDistillStage(t *testing.T) {
 	S, T := gmm(t, "src", src), gmm(t, "tgt", tgt)
 	arch, tc := smallTraining(100)
 	cfg := Config{Iterations: 0, Pairs: 300, Solver: "rk4", Steps: 4, WarmStart: true, Distill: true, DistillSteps: 30}
-	stages, err := Run(context.Background(), arch, S, T, nil, tc, cfg, rand.New(rand.NewPCG(41, 42)))
+	stages, err := Run(context.Background(), arch, Problem{Source: S, Target: T}, tc, cfg, rand.New(rand.NewPCG(41, 42)))
 	if err != nil {
 		t.Fatal(err)
 	}

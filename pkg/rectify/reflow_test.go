@@ -52,7 +52,7 @@ func straightens(t *testing.T, seed uint64) {
 	test := T.Sample(rand.New(rand.NewPCG(9, 9)), 500)
 	arch, tc := smallTraining(1500)
 	cfg := Config{Iterations: 2, Pairs: 2000, Solver: "rk4", Steps: 16, WarmStart: true}
-	stages, err := Run(context.Background(), arch, S, T, nil, tc, cfg, rand.New(rand.NewPCG(seed, 4)))
+	stages, err := Run(context.Background(), arch, Problem{Source: S, Target: T}, tc, cfg, rand.New(rand.NewPCG(seed, 4)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func straightens(t *testing.T, seed uint64) {
 	// Run's stream order makes its stages a prefix-consistent chain.
 	short := cfg
 	short.Iterations = 1
-	again, err := Run(context.Background(), arch, S, T, nil, tc, short, rand.New(rand.NewPCG(seed, 4)))
+	again, err := Run(context.Background(), arch, Problem{Source: S, Target: T}, tc, short, rand.New(rand.NewPCG(seed, 4)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@
 //	eval(model, solver, steps) ─▶ samples + sample metrics (MATH.md §4)
 //	modeleval(model) ─▶ solver-independent metrics (nll §1, learning error §3)
 //
-// Training uses pkg/train (flow matching: FMPath for the ot, vp, cosine,
+// Training uses pkg/train (flow matching: FM for the ot, vp, cosine,
 // rectified and cfm kinds, TrainPairs via pkg/rectify for reflow stages),
 // pkg/rectify (pair generation, reflow, one-step distillation) and pkg/cnf
 // (kind cnf, maximum likelihood). Every training record carries

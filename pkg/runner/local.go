@@ -164,7 +164,7 @@ func loadModel(st *store.Store, r results.Run) (*models.MLP, error) {
 
 // sharedSet is the fixed training set of a (data, seed), drawn once from
 // Stream(DataConfig.TrainSetID(seed), "trainset") so that every method of
-// that seed trains on the same points. Given to train.FMPath (or
+// that seed trains on the same points. Given to train.FM (or
 // cnf.Train) as the target with train.Config.TrainSet = its size,
 // it answers the one draw of the whole set those make, and nothing else.
 type sharedSet struct {
@@ -362,7 +362,7 @@ func trainModel(ctx context.Context, j *Job) (results.Run, error) {
 				{Name: "sde_sigma", Value: c.Method.Sigma}}
 			break
 		}
-		res, err = train.FMPath(ctx, m, path, src, target, coupling, tcfg, a.RNG("train"))
+		res, err = train.FM(ctx, m, train.Problem{Path: path, Source: src, Target: target, Coupling: coupling}, tcfg, a.RNG("train"))
 		if r, done, e := trainFailed(ctx, res, err); done {
 			return r, e
 		}

@@ -20,7 +20,7 @@
 // indices, and the path is the rectified one, x_t = t·x1 + (1 − t)·x0 with
 // target x1 − x0 (MATH.md §2, "Independent coupling / rectified flow").
 //
-// [FMPath] adds the constant-noise path of Tong et al. (2024):
+// [Problem.Path] may be the constant-noise path of Tong et al. (2024):
 // x_t = s_t·x0 + a_t·x1 + σ·ε, ε ~ N(0, I), target s'_t·x0 + a'_t·x1
 // (paths.Path.Noise; with the Rectified schedule, I-CFM and OT-CFM).
 //

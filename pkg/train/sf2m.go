@@ -24,7 +24,7 @@ import (
 // dx = (v_θ + s_φ) dt + σ dW; its probability-flow ODE is v_θ.
 //
 // [SF]2M-Exact uses the exact OT coupling, [SF]2M-I the independent one.
-// It returns the flow's Result (with NFE and PairCost as FMPath's) and the
+// It returns the flow's Result (with NFE and PairCost as FM's) and the
 // score model's.
 func SF2M(ctx context.Context, flow, score *models.MLP, sigma float64, source, target datasets.Dataset, coupling couplings.Coupling, cfg Config, rng *rand.Rand) (flowRes, scoreRes *Result, err error) {
 	if err := cfg.Validate(); err != nil {

@@ -107,24 +107,36 @@ func (c *Config) Validate() error {
 // batchSource fills x0 and x1 (B×d each) for one step.
 type batchSource func(x0, x1 []float64) error
 
-// FM trains m by flow matching on the path built from sched, with x0 from
-// source, x1 from target and the given coupling (see the package comment).
-// m's parameters are updated in place. A data problem (non-finite loss,
-// coupling failure) is an error naming the step; the partial Result is
-// returned with it. When ctx is done the run stops before the next step,
-// returning the partial Result and an error wrapping ctx.Err().
-// It panics if sched, coupling or rng is nil.
-func FM(ctx context.Context, m *models.MLP, sched paths.Schedule, source, target datasets.Dataset, coupling couplings.Coupling, cfg Config, rng *rand.Rand) (*Result, error) {
-	return FMPath(ctx, m, paths.Path{Schedule: sched}, source, target, coupling, cfg, rng)
+// Problem is what a flow-matching training fits: the probability path, the
+// source and target distributions, and how their samples are paired.
+type Problem struct {
+	// Path is the probability path (see paths.Path): its Schedule (s_t,
+	// a_t), which must not be nil, and an optional constant noise σ =
+	// Path.Noise ≥ 0 (x_t = s_t·x0 + a_t·x1 + σ·ε; with paths.Rectified,
+	// Tong et al. 2024's I-CFM and OT-CFM). paths.Path{Schedule: sched} is
+	// the noiseless path of sched.
+	Path paths.Path
+	// Source gives the x0 rows and Target the x1 rows; both must have the
+	// model's dimension.
+	Source, Target datasets.Dataset
+	// Coupling pairs each batch's x0 and x1 rows (couplings.Independent{}
+	// keeps the independent draws); it must not be nil.
+	Coupling couplings.Coupling
 }
 
-// FMPath is FM on a path that may carry constant noise (paths.Path.Noise σ:
-// x_t = s_t·x0 + a_t·x1 + σ·ε, target unchanged; Tong et al. 2024's I-CFM
-// and OT-CFM with the Rectified schedule). ε is drawn from a fifth stream
-// of rng, created after the other four, so σ = 0 gives FM's result bit for
+// FM trains m by flow matching on prob (see the package comment): x0 from
+// prob.Source, x1 from prob.Target, paired by prob.Coupling, on the path
+// prob.Path. m's parameters are updated in place. A data problem
+// (non-finite loss, coupling failure) is an error naming the step; the
+// partial Result is returned with it. When ctx is done the run stops before
+// the next step, returning the partial Result and an error wrapping
+// ctx.Err(). The path noise ε is drawn from a fifth stream of rng, created
+// after the other four, so σ = 0 gives the noiseless path's result bit for
 // bit.
-// It panics if path.Schedule, coupling or rng is nil.
-func FMPath(ctx context.Context, m *models.MLP, path paths.Path, source, target datasets.Dataset, coupling couplings.Coupling, cfg Config, rng *rand.Rand) (*Result, error) {
+// It panics if prob.Path.Schedule, prob.Source, prob.Target, prob.Coupling
+// or rng is nil.
+func FM(ctx context.Context, m *models.MLP, prob Problem, cfg Config, rng *rand.Rand) (*Result, error) {
+	path, source, target, coupling := prob.Path, prob.Source, prob.Target, prob.Coupling
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

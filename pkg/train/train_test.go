@@ -126,7 +126,7 @@ func TestLearnsGaussianField(t *testing.T) {
 	mse0 := fieldMSE(m, sched)
 	cfg := Config{Steps: steps, Batch: 256, Optim: adam(t, 3e-3),
 		Schedule: optim.Cosine{LR: 3e-3, Floor: 1e-4, K: steps}, Clip: 10, EMADecay: 0.99, EMAWarmup: true}
-	res, err := FM(context.Background(), m, sched, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, cfg, rand.New(rand.NewPCG(1, 2)))
+	res, err := FM(context.Background(), m, Problem{Path: paths.Path{Schedule: sched}, Source: datasets.Normal{D: 2}, Target: gaussTarget(t), Coupling: couplings.Independent{}}, cfg, rand.New(rand.NewPCG(1, 2)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestDeterminism(t *testing.T) {
 		if hook {
 			cfg.Progress = func(p Progress) { calls++ }
 		}
-		r, err := FM(context.Background(), m, paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), c, cfg, rand.New(rand.NewPCG(seed, 7)))
+		r, err := FM(context.Background(), m, Problem{Path: paths.Path{Schedule: paths.OT{}}, Source: datasets.Normal{D: 2}, Target: gaussTarget(t), Coupling: c}, cfg, rand.New(rand.NewPCG(seed, 7)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -220,7 +220,7 @@ func TestNonFinite(t *testing.T) {
 		coupling couplings.Coupling
 	}{{"independent", couplings.Independent{}}, {"ot", &couplings.ExactOT{}}} {
 		target := &infAt{Dataset: gaussTarget(t), at: 7}
-		res, err := FM(context.Background(), newModel(t, 3), paths.OT{}, datasets.Normal{D: 2}, target, c.coupling, smallCfg(t), rand.New(rand.NewPCG(1, 1)))
+		res, err := FM(context.Background(), newModel(t, 3), Problem{Path: paths.Path{Schedule: paths.OT{}}, Source: datasets.Normal{D: 2}, Target: target, Coupling: c.coupling}, smallCfg(t), rand.New(rand.NewPCG(1, 1)))
 		if err == nil || !strings.Contains(err.Error(), "step 7 of 30") {
 			t.Errorf("%s: Inf target at step 7 gave error %v", c.name, err)
 		}
@@ -234,7 +234,7 @@ func TestNonFinite(t *testing.T) {
 	cfg := smallCfg(t)
 	cfg.Optim = adam(t, 1e100)
 	cfg.Clip = 0
-	res, err := FM(context.Background(), newModel(t, 3), paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, cfg, rand.New(rand.NewPCG(1, 1)))
+	res, err := FM(context.Background(), newModel(t, 3), Problem{Path: paths.Path{Schedule: paths.OT{}}, Source: datasets.Normal{D: 2}, Target: gaussTarget(t), Coupling: couplings.Independent{}}, cfg, rand.New(rand.NewPCG(1, 1)))
 	if err == nil || !strings.Contains(err.Error(), "train: step 2 of 30") {
 		t.Fatalf("lr = 1e100: error %v", err)
 	}
@@ -253,7 +253,7 @@ func TestOTLowersPairCost(t *testing.T) {
 		cfg := smallCfg(t)
 		cfg.Batch = 256
 		cfg.Steps = 20
-		r, err := FM(context.Background(), newModel(t, 3), paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), c, cfg, rand.New(rand.NewPCG(4, 4)))
+		r, err := FM(context.Background(), newModel(t, 3), Problem{Path: paths.Path{Schedule: paths.OT{}}, Source: datasets.Normal{D: 2}, Target: gaussTarget(t), Coupling: c}, cfg, rand.New(rand.NewPCG(4, 4)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -358,14 +358,14 @@ func TestValidate(t *testing.T) {
 	for i, f := range bad {
 		c := good
 		f(&c)
-		if _, err := FM(context.Background(), newModel(t, 1), paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, c, rand.New(rand.NewPCG(1, 1))); err == nil {
+		if _, err := FM(context.Background(), newModel(t, 1), Problem{Path: paths.Path{Schedule: paths.OT{}}, Source: datasets.Normal{D: 2}, Target: gaussTarget(t), Coupling: couplings.Independent{}}, c, rand.New(rand.NewPCG(1, 1))); err == nil {
 			t.Errorf("case %d: FM accepted %+v", i, c)
 		}
 	}
-	if _, err := FM(context.Background(), newModel(t, 1), paths.OT{}, datasets.Normal{D: 3}, gaussTarget(t), couplings.Independent{}, good, rand.New(rand.NewPCG(1, 1))); err == nil {
+	if _, err := FM(context.Background(), newModel(t, 1), Problem{Path: paths.Path{Schedule: paths.OT{}}, Source: datasets.Normal{D: 3}, Target: gaussTarget(t), Coupling: couplings.Independent{}}, good, rand.New(rand.NewPCG(1, 1))); err == nil {
 		t.Error("FM accepted a 3-D source for a 2-D model")
 	}
-	res, err := FM(context.Background(), newModel(t, 1), paths.DefaultVP(), datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, good, rand.New(rand.NewPCG(1, 1)))
+	res, err := FM(context.Background(), newModel(t, 1), Problem{Path: paths.Path{Schedule: paths.DefaultVP()}, Source: datasets.Normal{D: 2}, Target: gaussTarget(t), Coupling: couplings.Independent{}}, good, rand.New(rand.NewPCG(1, 1)))
 	if err != nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "[0, 0.99999)") {
 		t.Errorf("VP run: warnings %q, err %v", res.Warnings, err)
 	}
@@ -375,7 +375,7 @@ func TestValidate(t *testing.T) {
 // LoadFor bit-exactly, and loads only for its own model configuration.
 func TestCheckpointRoundTrip(t *testing.T) {
 	m := newModel(t, 4)
-	res, err := FM(context.Background(), m, paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, smallCfg(t), rand.New(rand.NewPCG(1, 1)))
+	res, err := FM(context.Background(), m, Problem{Path: paths.Path{Schedule: paths.OT{}}, Source: datasets.Normal{D: 2}, Target: gaussTarget(t), Coupling: couplings.Independent{}}, smallCfg(t), rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,23 +406,23 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 }
 
-// TestFMPathNoise: σ = 0 reproduces FM bit for bit (the noise stream is
+// TestFMNoise: σ = 0 reproduces the noiseless path bit for bit (the noise stream is
 // created after the other four), σ = 0.1 changes the run, and the noisy
 // run still learns the marginal field of its path. For x0 ~ N(0, I),
 // x1 ~ N(m, s²I) independent and x_t = (1 − t)x0 + t·x1 + σε, x_t is the
 // affine path with S_t = sqrt((1 − t)² + σ²) in law, and the target
 // x1 − x0 has Cov(u, x_t) = −(1 − t) + t·s² (ε is independent of u), so
 // E[u | x_t = x] = m + (−(1 − t) + t·s²)/((1 − t)² + σ² + t²s²)·(x − t·m).
-func TestFMPathNoise(t *testing.T) {
+func TestFMNoise(t *testing.T) {
 	cfg := smallCfg(t)
 	run := func(sigma float64, m *models.MLP, c Config) *Result {
-		r, err := FMPath(context.Background(), m, paths.Path{Schedule: paths.Rectified{}, Noise: sigma}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, c, rand.New(rand.NewPCG(6, 6)))
+		r, err := FM(context.Background(), m, Problem{Path: paths.Path{Schedule: paths.Rectified{}, Noise: sigma}, Source: datasets.Normal{D: 2}, Target: gaussTarget(t), Coupling: couplings.Independent{}}, c, rand.New(rand.NewPCG(6, 6)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return r
 	}
-	ref, err := FM(context.Background(), newModel(t, 2), paths.Rectified{}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, cfg, rand.New(rand.NewPCG(6, 6)))
+	ref, err := FM(context.Background(), newModel(t, 2), Problem{Path: paths.Path{Schedule: paths.Rectified{}}, Source: datasets.Normal{D: 2}, Target: gaussTarget(t), Coupling: couplings.Independent{}}, cfg, rand.New(rand.NewPCG(6, 6)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,7 +435,7 @@ func TestFMPathNoise(t *testing.T) {
 	if n.Params[0] == ref.Params[0] && n.Params[1] == ref.Params[1] {
 		t.Error("σ = 0.1 gave FM's parameters")
 	}
-	if _, err := FMPath(context.Background(), newModel(t, 2), paths.Path{Schedule: paths.Rectified{}, Noise: -0.1}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, cfg, rand.New(rand.NewPCG(1, 1))); err == nil {
+	if _, err := FM(context.Background(), newModel(t, 2), Problem{Path: paths.Path{Schedule: paths.Rectified{}, Noise: -0.1}, Source: datasets.Normal{D: 2}, Target: gaussTarget(t), Coupling: couplings.Independent{}}, cfg, rand.New(rand.NewPCG(1, 1))); err == nil {
 		t.Error("negative σ accepted")
 	}
 
@@ -485,7 +485,7 @@ func TestStop(t *testing.T) {
 		}
 	}
 	stop := context.Canceled
-	res, err := FM(ctx, newModel(t, 1), paths.OT{}, datasets.Normal{D: 2}, gaussTarget(t), couplings.Independent{}, cfg, rand.New(rand.NewPCG(1, 1)))
+	res, err := FM(ctx, newModel(t, 1), Problem{Path: paths.Path{Schedule: paths.OT{}}, Source: datasets.Normal{D: 2}, Target: gaussTarget(t), Coupling: couplings.Independent{}}, cfg, rand.New(rand.NewPCG(1, 1)))
 	if !errors.Is(err, stop) || res == nil || res.Steps != 3 {
 		t.Fatalf("err %v, steps %v", err, res)
 	}
