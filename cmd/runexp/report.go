@@ -75,6 +75,9 @@ func runReport(stdout, stderr io.Writer, dir string) error {
 			return failed(err)
 		}
 	}
+	if len(recs) == 0 {
+		return failed(fmt.Errorf("report: %s: the store holds none of the spec's %d artifacts; run the spec into this directory first", dir, missing))
+	}
 	if err := writeReport(dir, f, recs, prov, pub); err != nil {
 		return failed(err)
 	}
