@@ -113,28 +113,32 @@ func seluSlice(f, d1, d2, z, b []float64) {
 	if n == 0 {
 		return
 	}
-	var flags int
-	var pf, p1, p2, pb *float64
-	pz := &z[0]
-	if f != nil {
-		f = f[:n]
-		pf, flags = &f[0], flags|seluFlagF
-	}
-	if d1 != nil {
-		d1 = d1[:n]
-		p1, flags = &d1[0], flags|seluFlagD1
-	}
-	if d2 != nil {
-		d2 = d2[:n]
-		p2, flags = &d2[0], flags|seluFlagD2
-	}
-	if b != nil {
-		b = b[:n]
-		pb, flags = &b[0], flags|seluFlagB
-	}
+	pf, p1, p2, pz, pb, flags := kernelArgs(f, d1, d2, z, b)
 	done := 0
 	if haveSELUKernel && n >= seluMinVec {
 		done = seluVec(pf, p1, p2, pz, pb, n, flags)
 	}
 	seluGo(f, d1, d2, z, b, done)
+}
+
+// kernelArgs turns the slices of an activation call into the assembly
+// kernels' arguments: pointers to the first n = len(z) elements (nil for a
+// nil slice) and the seluFlag bits saying which are present. It panics if
+// a non-nil slice is shorter than z; z must not be empty.
+func kernelArgs(f, d1, d2, z, b []float64) (pf, p1, p2, pz, pb *float64, flags int) {
+	n := len(z)
+	pz = &z[0]
+	if f != nil {
+		pf, flags = &f[:n][0], flags|seluFlagF
+	}
+	if d1 != nil {
+		p1, flags = &d1[:n][0], flags|seluFlagD1
+	}
+	if d2 != nil {
+		p2, flags = &d2[:n][0], flags|seluFlagD2
+	}
+	if b != nil {
+		pb, flags = &b[:n][0], flags|seluFlagB
+	}
+	return pf, p1, p2, pz, pb, flags
 }

@@ -70,25 +70,7 @@ func siluSlice(f, d1, d2, z, b []float64) {
 	if n == 0 {
 		return
 	}
-	var flags int
-	var pf, p1, p2, pb *float64
-	pz := &z[0]
-	if f != nil {
-		f = f[:n]
-		pf, flags = &f[0], flags|seluFlagF
-	}
-	if d1 != nil {
-		d1 = d1[:n]
-		p1, flags = &d1[0], flags|seluFlagD1
-	}
-	if d2 != nil {
-		d2 = d2[:n]
-		p2, flags = &d2[0], flags|seluFlagD2
-	}
-	if b != nil {
-		b = b[:n]
-		pb, flags = &b[0], flags|seluFlagB
-	}
+	pf, p1, p2, pz, pb, flags := kernelArgs(f, d1, d2, z, b)
 	done := 0
 	if haveSELUKernel && n >= 4 {
 		done = n &^ 3
