@@ -35,16 +35,12 @@ evaluation:
   trajectories: 0
 `
 
-// buildRunexp builds the command into a temporary directory, for tests
-// that need several processes at once.
+// buildRunexp returns the built command and the cluster spec written to a
+// temporary directory, for tests that need several processes at once.
 func buildRunexp(t *testing.T) (bin, spec string) {
 	t.Helper()
-	tmp := t.TempDir()
-	bin = filepath.Join(tmp, "runexp")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	spec = filepath.Join(tmp, "cluster.yaml")
+	bin = runexpBinary(t)
+	spec = filepath.Join(t.TempDir(), "cluster.yaml")
 	if err := os.WriteFile(spec, []byte(clusterSpec), 0o644); err != nil {
 		t.Fatal(err)
 	}

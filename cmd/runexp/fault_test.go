@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -162,24 +161,12 @@ func TestCorruptEachKindOfStoreFile(t *testing.T) {
 	}
 }
 
-func buildFaultBinary(t *testing.T) string {
-	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("needs a Unix system")
-	}
-	bin := filepath.Join(t.TempDir(), "runexp")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // TestKillAtRandomPoints SIGKILLs the real binary at several random
 // moments of one results directory (delays from a fixed PCG stream, so
 // the test is repeatable up to the machine's speed), resumes after each,
 // and ends with the runs.csv of a clean run.
 func TestKillAtRandomPoints(t *testing.T) {
-	bin := buildFaultBinary(t)
+	bin := runexpBinary(t)
 	tmp := t.TempDir()
 	spec := writeSpec(t, tmp, strings.Replace(faultSpec, "steps: 60,", "steps: 800,", 1))
 	dir, clean := filepath.Join(tmp, "killed"), filepath.Join(tmp, "clean")
@@ -219,7 +206,7 @@ func TestKillAtRandomPoints(t *testing.T) {
 // other's temporary files nor reports the other's work as failed), and
 // the runs.csv left behind is a clean run's.
 func TestConcurrentProcesses(t *testing.T) {
-	bin := buildFaultBinary(t)
+	bin := runexpBinary(t)
 	tmp := t.TempDir()
 	spec := writeSpec(t, tmp, strings.Replace(faultSpec, "steps: 60,", "steps: 300,", 1))
 	dir, clean := filepath.Join(tmp, "shared"), filepath.Join(tmp, "clean")

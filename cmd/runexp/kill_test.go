@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -58,15 +57,8 @@ func records(t *testing.T, dir string) map[string]time.Time {
 // recomputed (its record file is untouched), the rerun completes the plan,
 // and runs.csv equals a clean run's (wall times aside).
 func TestKillResume(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Fatal("SIGKILL test needs a Unix system")
-	}
+	bin := runexpBinary(t)
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "runexp")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	spec := filepath.Join(tmp, "kill.yaml")
 	if err := os.WriteFile(spec, []byte(killSpec), 0o644); err != nil {
 		t.Fatal(err)
