@@ -89,7 +89,7 @@ func (fw *figureWriter) trainingCost(ds string) error {
 			p.Title.Text = pn.quality + " vs " + pn.cost
 			p.X.Label.Text = pn.cost
 			for _, sr := range pn.series {
-				sc := scatter(sr.xy, plotutil.Color(sr.color), 2.2)
+				sc := scatter(sr.xy, seriesColor(sr.color), 2.2)
 				sc.GlyphStyle.Shape = plotutil.Shape(sr.shape)
 				p.Add(sc)
 				if !inLegend[sr.name] {

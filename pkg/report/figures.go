@@ -829,7 +829,7 @@ func linePlot(p, leg *plot.Plot, inLegend map[string]bool, ss []series, logX, lo
 				s.lo[i] = max(s.lo[i], floor)
 			}
 		}
-		c := plotutil.Color(s.colorIdx)
+		c := seriesColor(s.colorIdx)
 		var band []plotter.XY
 		for i := range s.x {
 			if !math.IsNaN(s.lo[i]) {

@@ -193,7 +193,7 @@ func (fw *figureWriter) nfeCurves(ds string) error {
 		var names []string
 		for mi := lo; mi < hi; mi++ {
 			name := colLabel(methodAxes, methods[mi], "all")
-			l := &plotter.Line{LineStyle: draw.LineStyle{Color: plotutil.Color(mi), Width: vg.Points(3)}}
+			l := &plotter.Line{LineStyle: draw.LineStyle{Color: seriesColor(mi), Width: vg.Points(3)}}
 			leg.Legend.Add(name, l)
 			names = append(names, name)
 		}
