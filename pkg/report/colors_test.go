@@ -1,6 +1,10 @@
 package report
 
-import "testing"
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
 
 // TestSeriesColorsDistinct: the methods one NFE panel can hold
 // (maxLegendMethods) get pairwise different colours.
@@ -16,5 +20,21 @@ func TestSeriesColorsDistinct(t *testing.T) {
 	}
 	if seriesColor(-1) != seriesColor(len(seriesColors)-1) {
 		t.Error("negative index does not wrap")
+	}
+}
+
+// TestStepTicksIntegers: step-axis labels are plain integers where gonum's
+// default ticks would print them with decimals.
+func TestStepTicksIntegers(t *testing.T) {
+	for _, tk := range (stepTicks{}).Ticks(50, 24000) {
+		if tk.Label == "" {
+			continue
+		}
+		if strings.Contains(tk.Label, ".") {
+			t.Errorf("tick %v labelled %q", tk.Value, tk.Label)
+		}
+		if v, err := strconv.ParseFloat(tk.Label, 64); err != nil || v != tk.Value {
+			t.Errorf("tick %v labelled %q", tk.Value, tk.Label)
+		}
 	}
 }

@@ -372,6 +372,21 @@ func legendWidth(names []string) vg.Length {
 	return vg.Length(longest)*vg.Points(4.7) + vg.Points(44)
 }
 
+// stepTicks marks an axis of counts (training steps) where gonum's
+// default ticks put them, labelled as integers ("2500", not "2500.00")
+// whenever the tick is one.
+type stepTicks struct{}
+
+func (stepTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i, t := range ticks {
+		if t.Label != "" && t.Value == math.Trunc(t.Value) && math.Abs(t.Value) < 1<<53 {
+			ticks[i].Label = strconv.FormatFloat(t.Value, 'f', -1, 64)
+		}
+	}
+	return ticks
+}
+
 // logTicks marks a log axis at 1, 2 and 5 × 10^k (labelled) and the other
 // integers × 10^k (unlabelled), falling back to more labels, then to
 // linear ticks, when the range is narrow.
@@ -410,10 +425,11 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 }
 
 // panelSide sizes the square panels of a grid with cols columns: about
-// 11 inches in all (a page width at 96 dpi), each panel 1.3 to 1.7 inches.
+// 11 inches in all (a page width at 96 dpi), each panel 1.3 to 3 inches
+// (a grid of one or two columns is not shrunk to thumbnails).
 func panelSide(cols int) vg.Length {
 	side := 11 * vg.Inch / vg.Length(max(cols, 1))
-	return min(max(side, 1.3*vg.Inch), 1.7*vg.Inch)
+	return min(max(side, 1.3*vg.Inch), 3*vg.Inch)
 }
 
 // xy2 takes the first two columns of every stride-th row of a rows×cols

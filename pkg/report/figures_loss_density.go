@@ -109,6 +109,7 @@ func (fw *figureWriter) lossCurves(ds string) error {
 		p := newPlot()
 		p.Title.Text = group.title
 		p.X.Label.Text = "training step"
+		p.X.Tick.Marker = stepTicks{}
 		p.Y.Label.Text = group.label
 		linePlot(p, leg, inLegend, group.ss, false, true)
 		panels = append(panels, p)
