@@ -42,6 +42,7 @@ type Sinkhorn struct {
 	f, g, lse  []float64
 	u, v, kv   []float64
 	kern       []float64
+	fresh      bool // kern = exp((f + g − C)/ε) for the current f, g
 	idx        []int
 	buf0, buf1 []float64
 	stats      SinkhornStats
@@ -215,18 +216,24 @@ func (s *Sinkhorn) Plan(cost []float64, n int) ([]float64, error) {
 	// to full tolerance. Every stage has the same unique solution structure;
 	// starting where the Gibbs kernel is smooth cuts the sweeps needed at
 	// small ε by orders of magnitude (Schmitzer 2019, SIAM J. Sci. Comput.).
+	// The stages are ε·2^k, k = K … 0, with ε·2^K the first at or above the
+	// largest cost, so that each stage's kernel is the square of the
+	// previous one's (rescaled by its u and v) and only the first costs
+	// n² exponentials.
 	cur := eps
 	if !s.NoScaling {
-		cur = math.Max(eps, maxCost)
+		for cur < maxCost {
+			cur *= 2
+		}
 	}
 	iters, errL1 := 0, math.Inf(1)
+	s.kernel(cost, n, cur)
 	for {
 		final := cur == eps
 		stol := tol
 		if !final {
 			stol = math.Max(tol, stageTol)
 		}
-		s.kernel(cost, n, cur)
 		for k := 1; ; k++ {
 			if iters >= maxIter && (k > 2 || !final) {
 				break // budget spent; the final stage still gets two sweeps
@@ -238,6 +245,7 @@ func (s *Sinkhorn) Plan(cost []float64, n int) ([]float64, error) {
 				// log-domain sweep and rebuild the kernel around it.
 				s.absorb(n, cur)
 				errL1 = s.updateF(cost, n, cur, k > 1)
+				s.fresh = false // f moved without the kernel
 				if k > 1 && errL1 < stol {
 					break
 				}
@@ -255,29 +263,49 @@ func (s *Sinkhorn) Plan(cost []float64, n int) ([]float64, error) {
 				continue
 			}
 			if s.scalingsLarge() {
+				s.rescale(n, false)
 				s.absorb(n, cur)
-				s.kernel(cost, n, cur)
 			}
 		}
-		s.absorb(n, cur)
 		if final {
 			break
 		}
-		cur = math.Max(eps, cur*0.5)
-		if iters >= maxIter {
-			cur = eps
+		next := cur * 0.5
+		if iters >= maxIter || next < eps {
+			next = eps
 		}
+		if s.fresh && next == cur*0.5 {
+			s.rescale(n, true)
+			s.absorb(n, cur)
+		} else {
+			s.absorb(n, cur)
+			s.kernel(cost, n, next)
+		}
+		cur = next
 	}
-	f, g, inv := s.f, s.g, 1/eps
 	// The loop leaves either after an f-update (converged: rows exact) or
-	// after a g-update (MaxIter: columns exact); the plan is built from the
-	// current potentials either way.
+	// after a g-update (MaxIter: columns exact); the plan is diag(u)·K·diag(v)
+	// of the current scalings either way, or, when a log-domain sweep moved f
+	// after the kernel was built, exp((f + g − C)/ε) of the potentials.
 	s.plan = scratch.Grow(s.plan, n*n)
-	for i := range n {
-		row := cost[i*n : (i+1)*n]
-		pr := s.plan[i*n : (i+1)*n]
-		for j, c := range row {
-			pr[j] = math.Exp((f[i] + g[j] - c) * inv)
+	if s.fresh {
+		for i := range n {
+			kr := s.kern[i*n : (i+1)*n]
+			pr := s.plan[i*n : (i+1)*n]
+			ui := s.u[i]
+			for j, k := range kr {
+				pr[j] = ui * k * s.v[j]
+			}
+		}
+	} else {
+		s.absorb(n, cur)
+		f, g, inv := s.f, s.g, 1/eps
+		for i := range n {
+			row := cost[i*n : (i+1)*n]
+			pr := s.plan[i*n : (i+1)*n]
+			for j, c := range row {
+				pr[j] = math.Exp((f[i] + g[j] - c) * inv)
+			}
 		}
 	}
 	s.stats.Iters, s.stats.MarginalErr, s.stats.EpsAbs = iters, errL1, eps
@@ -364,6 +392,7 @@ const scalingBound = 1e100
 
 // kernel builds K for the current potentials and resets u = v = 1.
 func (s *Sinkhorn) kernel(cost []float64, n int, eps float64) {
+	s.fresh = true
 	inv := 1 / eps
 	for i := range n {
 		row := cost[i*n : (i+1)*n]
@@ -378,6 +407,26 @@ func (s *Sinkhorn) kernel(cost []float64, n int, eps float64) {
 	}
 }
 
+// rescale folds the scalings into the kernel, K_ij ← u_i K_ij v_j, and
+// squares it when square is set. Called just before absorb moves u and v
+// into the potentials, it leaves K = exp((f + g − C)/ε) for the new
+// potentials at the same ε, or at ε/2 when squared, without exponentials.
+func (s *Sinkhorn) rescale(n int, square bool) {
+	v := s.v[:n]
+	for i := range n {
+		kr := s.kern[i*n : (i+1)*n]
+		kr = kr[:len(v)]
+		ui := s.u[i]
+		for j, k := range kr {
+			k *= ui * v[j]
+			if square {
+				k *= k
+			}
+			kr[j] = k
+		}
+	}
+}
+
 // absorb moves u and v into the potentials and resets them to 1.
 func (s *Sinkhorn) absorb(n int, eps float64) {
 	for i := range n {
@@ -389,6 +438,8 @@ func (s *Sinkhorn) absorb(n int, eps float64) {
 
 // scaleU sets u_i ← a_i/(K v)_i and, when check is set, returns the L1
 // row-marginal error Σ_i |u_i (K v)_i − a_i| of the plan before the update.
+// In the same pass over K (each row is read once per sweep) it accumulates
+// Kᵀu with the new u, row by row, for scaleV.
 // It reports false (leaving u partly updated, still positive) when a
 // (K v)_i is zero or not finite.
 func (s *Sinkhorn) scaleU(n int, check bool) (float64, bool) {
@@ -398,35 +449,31 @@ func (s *Sinkhorn) scaleU(n int, check bool) (float64, bool) {
 		errL1 = 0
 	}
 	v := s.v[:n]
+	ktu := s.kv[:n]
+	clear(ktu)
 	for i := range n {
 		kr := s.kern[i*n : (i+1)*n]
-		var kv float64
-		for j, k := range kr {
-			kv += k * v[j]
-		}
+		kv := dot(kr, v)
 		if !(kv > 0) || math.IsInf(kv, 1) {
 			return errL1, false
 		}
 		if check {
 			errL1 += math.Abs(s.u[i]*kv - a)
 		}
-		s.u[i] = a / kv
-	}
-	return errL1, true
-}
-
-// scaleV sets v_j ← b_j/(Kᵀu)_j, accumulating Kᵀu row by row; false when a
-// column sum is zero or not finite (v is then unchanged).
-func (s *Sinkhorn) scaleV(n int) bool {
-	ktu := s.kv[:n]
-	clear(ktu)
-	for i := range n {
-		kr := s.kern[i*n : (i+1)*n]
-		ui := s.u[i]
+		ui := a / kv
+		s.u[i] = ui
+		kr = kr[:len(ktu)]
 		for j, k := range kr {
 			ktu[j] += k * ui
 		}
 	}
+	return errL1, true
+}
+
+// scaleV sets v_j ← b_j/(Kᵀu)_j from the Kᵀu that scaleU accumulated; false
+// when a column sum is zero or not finite (v is then unchanged).
+func (s *Sinkhorn) scaleV(n int) bool {
+	ktu := s.kv[:n]
 	for _, c := range ktu {
 		if !(c > 0) || math.IsInf(c, 1) {
 			return false
@@ -448,4 +495,22 @@ func (s *Sinkhorn) scalingsLarge() bool {
 		}
 	}
 	return false
+}
+
+// dot returns Σ a_j b_j with four interleaved partial sums (a fixed order, so
+// the result is the same on every platform).
+func dot(a, b []float64) float64 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	j := 0
+	for ; j+4 <= len(a); j += 4 {
+		s0 += a[j] * b[j]
+		s1 += a[j+1] * b[j+1]
+		s2 += a[j+2] * b[j+2]
+		s3 += a[j+3] * b[j+3]
+	}
+	for ; j < len(a); j++ {
+		s0 += a[j] * b[j]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
