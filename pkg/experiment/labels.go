@@ -53,7 +53,7 @@ var knownLabels = []struct {
 		if !straightPath(m) || m.Coupling != "independent" {
 			return "rectified flow is the straight path x_t = (1 − t)x0 + t·x1 with the independent coupling: kind rectified (or cfm with sigma 0, or ot with sigma_min 0) with coupling independent"
 		}
-		if m.Kind == "cfm" && m.Sigma != 0 {
+		if pathNoise(m) != 0 {
 			return "rectified flow has no path noise: sigma must be 0 (kind cfm with sigma > 0 is I-CFM)"
 		}
 		// "RF" alone may carry reflow stages (reports label each stage
@@ -90,15 +90,25 @@ var knownLabels = []struct {
 }
 
 // straightPath reports whether m regresses onto x1 − x0 along
-// x_t = (1 − t)x0 + t·x1 (plus constant noise for kind cfm).
+// x_t = (1 − t)x0 + t·x1 (plus constant noise, as kind cfm's): its kind's
+// Straight.
 func straightPath(m Method) bool {
-	switch m.Kind {
-	case "cfm", "rectified":
-		return true
-	case "ot":
-		return m.SigmaMin == 0
+	f := KindOf(m.Kind).Straight
+	return f != nil && f(m)
+}
+
+// pathNoise is the σ of the noise of m's probability path (0 for a kind
+// without a path, or a method whose path is invalid).
+func pathNoise(m Method) float64 {
+	k := KindOf(m.Kind)
+	if k.Path == nil {
+		return 0
 	}
-	return false
+	p, err := k.Path(m)
+	if err != nil {
+		return 0
+	}
+	return p.Noise
 }
 
 // CheckLabel returns why m's label misnames its algorithm, or "" when the

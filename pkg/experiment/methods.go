@@ -5,14 +5,16 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/flowbench/flowbench/pkg/couplings"
 	"github.com/flowbench/flowbench/pkg/paths"
 )
 
 // MethodKind is everything the packages need to know about one method kind
 // (a spec's methods[].kind): which Method fields apply, their defaults, the
-// probability path, what the kind requires of the source, whether the
-// exact marginal field (the learning_error oracle) exists, and which fields
-// enter the artifact key. Every package asks the table (Kinds, KindOf)
+// probability path and how its pairs are coupled, whether a score model is
+// trained beside the flow, what the kind requires of the source, whether
+// the exact marginal field (the learning_error oracle) exists, what the
+// label check needs to know, and which fields enter the artifact key. Every package asks the table (Kinds, KindOf)
 // instead of comparing kind names.
 type MethodKind struct {
 	Name string
@@ -26,6 +28,21 @@ type MethodKind struct {
 	// Path returns the probability path the kind regresses onto (flow
 	// matching, MATH.md §2); nil for a kind trained by maximum likelihood.
 	Path func(m Method) (paths.Path, error)
+	// Pairing is the coupling of a flow-matching kind whose coupling is
+	// fixed by the kind, not chosen by the coupling field: the couplings
+	// name and parameters for m. Every kind with a Path has either the
+	// coupling field or Pairing (CouplingOf reads them).
+	Pairing func(m Method) (name string, p couplings.Params)
+	// Score: a score model of the flow's architecture is trained beside
+	// the flow (train.SF2M on the kind's Brownian-bridge path, whose σ is
+	// the SDE's diffusion); the train record has a "score" checkpoint and
+	// the metric sde_sigma, and euler-maruyama samples the learned SDE.
+	Score bool
+	// Straight reports whether m regresses onto x1 − x0 along the straight
+	// line x_t = (1 − t)x0 + t·x1, plus the path's constant noise σ·ε if
+	// any (the path of I-CFM, OT-CFM and rectified flow, which labels of
+	// those names require); nil means never.
+	Straight func(m Method) bool
 	// Likelihood: trained by maximum likelihood with pkg/cnf (MATH.md §1),
 	// not regressed onto a path's field.
 	Likelihood bool
@@ -65,6 +82,8 @@ var kinds = []MethodKind{
 		Fields:   []string{"sigma_min", "coupling", "sinkhorn_eps"},
 		Defaults: Method{Kind: "ot", Coupling: "independent", SinkhornEps: 0.05},
 		Path:     schedulePath("ot", false),
+		// With sigma_min 0 the OT path is the straight line.
+		Straight: func(m Method) bool { return m.SigmaMin == 0 },
 		NormalSource: func(m Method) string {
 			if m.SigmaMin > 0 {
 				return "the OT path with sigma_min > 0 is Lipman et al.'s Gaussian conditional path, whose p_0 is N(0, I)"
@@ -78,6 +97,7 @@ var kinds = []MethodKind{
 		// Lipman et al. 2023 use β_min = 0.1, β_max = 20 (MATH.md §2).
 		Defaults:     Method{Kind: "vp", BetaMin: 0.1, BetaMax: 20, Eps: 1e-3},
 		Path:         schedulePath("vp", true),
+		Pairing:      fixedPairing(couplings.NameIndependent),
 		NormalSource: always("the VP path's p_0 is (approximately) N(0, I)"),
 		// The VP field is singular at t = 1: it is trained on [0, 1 − eps].
 		TrainEnd: func(m Method) float64 { return 1 - m.Eps },
@@ -92,8 +112,9 @@ var kinds = []MethodKind{
 		Fields: []string{"coupling", "sinkhorn_eps", "reflow", "distill"},
 		Defaults: Method{Kind: "rectified", Coupling: "independent", SinkhornEps: 0.05,
 			Reflow: Reflow{Pairs: 10000, Solver: "rk4", Steps: 32, RTol: 1e-5, ATol: 1e-5}},
-		Path:   schedulePath("rectified", false),
-		Reflow: true,
+		Path:     schedulePath("rectified", false),
+		Straight: alwaysTrue,
+		Reflow:   true,
 		Check: func(m Method, _ func(field, msg string), solver func(prefix, name string, steps int)) {
 			if m.Reflow.Iterations > 0 || m.Distill {
 				solver("reflow", m.Reflow.Solver, m.Reflow.Steps)
@@ -110,6 +131,7 @@ var kinds = []MethodKind{
 		Path: func(m Method) (paths.Path, error) {
 			return paths.Path{Schedule: paths.Rectified{}, Noise: m.Sigma}, nil
 		},
+		Straight: alwaysTrue,
 		NoOracle: func(m Method) string {
 			if m.Sigma > 0 {
 				return "with σ > 0 the cfm target x1 − x0 is not the affine path's conditional field"
@@ -146,12 +168,18 @@ var kinds = []MethodKind{
 		// SB-CFM (Tong et al. 2024, MATH.md §2): the Brownian-bridge path
 		// x_t = (1 − t)x0 + t·x1 + σ√(t(1 − t))ε with target
 		// x1 − x0 + σ'_t·ε, pairs drawn from the entropic OT plan of
-		// regularisation 2σ² (the runner uses couplings.Sinkhorn with that
+		// regularisation 2σ² (Pairing: couplings.Sinkhorn with that
 		// absolute ε). σ = 1: the authors' runner, configs/model/sbcfm.yaml.
 		Name:     "sbcfm",
 		Fields:   []string{"sigma"},
 		Defaults: Method{Kind: "sbcfm", Sigma: 1},
 		Path:     bridgePath,
+		// The entropic OT plan of regularisation 2σ² in squared-distance
+		// units (absolute ε), the batch's pairs drawn from the whole plan
+		// as torchcfm's OTPlanSampler does.
+		Pairing: func(m Method) (string, couplings.Params) {
+			return couplings.NameSinkhorn, couplings.Params{Eps: 2 * m.Sigma * m.Sigma, Joint: true}
+		},
 		NoOracle: always("SB-CFM pairs by the Sinkhorn plan, not independently"),
 		Check: func(m Method, fail func(field, msg string), _ func(prefix, name string, steps int)) {
 			if !(m.Sigma > 0) {
@@ -168,6 +196,7 @@ var kinds = []MethodKind{
 		Fields:   []string{"sigma", "coupling", "sinkhorn_eps"},
 		Defaults: Method{Kind: "sf2m", Sigma: 1, Coupling: "independent", SinkhornEps: 0.05},
 		Path:     bridgePath,
+		Score:    true,
 		NoOracle: always("the Brownian-bridge path's marginal field is not an affine path's"),
 		Check: func(m Method, fail func(field, msg string), _ func(prefix, name string, steps int)) {
 			if !(m.Sigma > 0) {
@@ -199,6 +228,28 @@ func schedulePath(name string, eps bool) func(Method) (paths.Path, error) {
 }
 
 func always(why string) func(Method) string { return func(Method) string { return why } }
+
+func alwaysTrue(Method) bool { return true }
+
+// fixedPairing is the Pairing of a kind that always uses the named
+// parameterless coupling.
+func fixedPairing(name string) func(Method) (string, couplings.Params) {
+	return func(Method) (string, couplings.Params) { return name, couplings.Params{} }
+}
+
+// CouplingOf returns the coupling a flow-matching method pairs (x0, x1)
+// with: its kind's Pairing, or else its coupling field (independent when
+// empty) with the field sinkhorn_eps as a relative ε.
+func CouplingOf(m Method) (name string, p couplings.Params) {
+	if f := KindOf(m.Kind).Pairing; f != nil {
+		return f(m)
+	}
+	name = m.Coupling
+	if name == "" {
+		name = couplings.NameIndependent
+	}
+	return name, couplings.Params{Eps: m.SinkhornEps, Relative: true}
+}
 
 // Kinds returns the table of method kinds.
 func Kinds() []MethodKind { return append([]MethodKind(nil), kinds...) }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/flowbench/flowbench/pkg/couplings"
 )
 
 // TestKindTable checks the table of method kinds against the Method type
@@ -105,6 +107,139 @@ func TestKindPaths(t *testing.T) {
 				t.Errorf("%s: x_0 = %v (x0 %v), x_%v = %v (x1 %v)", k.Name, x[i], x0[i], end, y[i], x1[i])
 			}
 		}
+	}
+}
+
+// kindVariants returns valid methods of kind k: its defaults and, for each
+// of its float fields, the defaults with that field 0 and 0.1 (those the
+// kind's Check accepts and whose path builds).
+func kindVariants(t *testing.T, k MethodKind) []Method {
+	t.Helper()
+	ms := []Method{DefaultMethod(k.Name)}
+	for _, name := range k.Fields {
+		f, ok := fieldByKey(reflect.TypeFor[Method](), name)
+		if !ok || f.Type.Kind() != reflect.Float64 {
+			continue
+		}
+		for _, v := range []float64{0, 0.1} {
+			m := DefaultMethod(k.Name)
+			reflect.ValueOf(&m).Elem().FieldByIndex(f.Index).SetFloat(v)
+			ms = append(ms, m)
+		}
+	}
+	var valid []Method
+	for _, m := range ms {
+		bad := false
+		if k.Check != nil {
+			k.Check(m, func(string, string) { bad = true }, func(string, string, int) {})
+		}
+		if k.Path != nil {
+			if p, err := k.Path(m); err != nil || p.Schedule.Validate() != nil || p.ValidateNoise() != nil {
+				bad = true
+			}
+		}
+		if !bad {
+			valid = append(valid, m)
+		}
+	}
+	return valid
+}
+
+// TestKindDecisions checks, for every kind of the table, the entries the
+// runner and the label check read instead of kind names, so that a new
+// kind without them fails here:
+//   - a flow-matching kind says how it pairs (x0, x1): the coupling field
+//     or a fixed Pairing, exactly one; the pairing builds, and a pairing
+//     other than the independent one makes the oracle unknown;
+//   - a kind that trains a score model (Score) has the Brownian-bridge
+//     path with σ > 0, the SDE's diffusion, and refuses σ = 0;
+//   - Straight agrees with the path itself: x_t = (1 − t)x0 + t·x1 and
+//     target x1 − x0 (noise aside, not the bridge's), checked by sampling
+//     the path on every valid variant of the kind's float fields.
+func TestKindDecisions(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const d = 2
+	x0, x1 := make([]float64, d), make([]float64, d)
+	for i := range x0 {
+		x0[i], x1[i] = rng.NormFloat64(), rng.NormFloat64()
+	}
+	for _, k := range Kinds() {
+		if k.Path == nil {
+			if k.Pairing != nil || k.Coupling() || k.Score || k.Straight != nil {
+				t.Errorf("%s: no path, but a pairing, a score model or a straight path", k.Name)
+			}
+			continue
+		}
+		if k.Coupling() == (k.Pairing != nil) {
+			t.Errorf("%s: coupling field %v, fixed pairing %v: want exactly one", k.Name, k.Coupling(), k.Pairing != nil)
+		}
+		ms := kindVariants(t, k)
+		if len(ms) == 0 {
+			t.Fatalf("%s: its defaults are not a valid method", k.Name)
+		}
+		for _, m := range ms {
+			name, p := CouplingOf(m)
+			if _, err := couplings.New(name, p); err != nil {
+				t.Errorf("%s %+v: coupling: %v", k.Name, m, err)
+			}
+			if k.Pairing != nil && name != couplings.NameIndependent && OracleUnknown(m, 0) == "" {
+				t.Errorf("%s: pairs by %s, but the oracle counts as known", k.Name, name)
+			}
+			path, _ := k.Path(m)
+			if k.Score {
+				if !path.Bridge || !(path.Noise > 0) {
+					t.Errorf("%s: trains a score model on path %+v, want the bridge with σ > 0", k.Name, path)
+				}
+			}
+			straight := !path.Bridge
+			path.Noise = 0
+			for _, tt := range []float64{0.2, 0.5, 0.8} {
+				xt, ut := make([]float64, d), make([]float64, d)
+				path.Sample(xt, ut, x0, x1, []float64{tt}, d)
+				for i := range xt {
+					if math.Abs(xt[i]-((1-tt)*x0[i]+tt*x1[i])) > 1e-12 || math.Abs(ut[i]-(x1[i]-x0[i])) > 1e-12 {
+						straight = false
+					}
+				}
+			}
+			if got := k.Straight != nil && k.Straight(m); got != straight {
+				t.Errorf("%s %+v: Straight %v, but the path is straight: %v", k.Name, m, got, straight)
+			}
+		}
+		if k.Score {
+			m := DefaultMethod(k.Name)
+			m.Sigma = 0
+			refused := false
+			if k.Check != nil {
+				k.Check(m, func(string, string) { refused = true }, func(string, string, int) {})
+			}
+			if !refused {
+				t.Errorf("%s: trains a score model but accepts sigma 0 (no diffusion)", k.Name)
+			}
+		}
+	}
+}
+
+// TestSBCFMCoupling: SB-CFM pairs by the Sinkhorn plan of absolute
+// regularisation 2σ², drawing the batch from the whole plan, whatever its
+// coupling and sinkhorn_eps fields hold; a kind with the coupling field
+// uses it with a relative ε, and vp (no coupling field) pairs
+// independently.
+func TestSBCFMCoupling(t *testing.T) {
+	m := DefaultMethod("sbcfm")
+	sigma := 0.7
+	m.Sigma, m.Coupling, m.SinkhornEps = sigma, "ot", 0.3
+	name, p := CouplingOf(m)
+	if want := (couplings.Params{Eps: 2 * sigma * sigma, Joint: true}); name != couplings.NameSinkhorn || p != want {
+		t.Errorf("sbcfm σ = 0.7: coupling %s %+v, want sinkhorn %+v", name, p, want)
+	}
+	c := DefaultMethod("cfm")
+	c.Coupling, c.SinkhornEps = "sinkhorn", 0.3
+	if name, p := CouplingOf(c); name != "sinkhorn" || p != (couplings.Params{Eps: 0.3, Relative: true}) {
+		t.Errorf("cfm with sinkhorn 0.3: %s %+v", name, p)
+	}
+	if name, _ := CouplingOf(DefaultMethod("vp")); name != couplings.NameIndependent {
+		t.Errorf("vp pairs by %s", name)
 	}
 }
 

@@ -212,6 +212,12 @@ func fmPath(m experiment.Method) (paths.Path, error) {
 	return k.Path(m)
 }
 
+// fmCoupling is the coupling of a flow-matching method (its kind's Pairing
+// or its coupling field, experiment.CouplingOf).
+func fmCoupling(m experiment.Method) (couplings.Coupling, error) {
+	return couplings.New(experiment.CouplingOf(m))
+}
+
 // Training-cost metrics of every training record (FM, reflow, distillation,
 // CNF), so that reports can plot quality against training cost:
 //
@@ -310,33 +316,23 @@ func trainModel(ctx context.Context, j *Job) (results.Run, error) {
 		if err != nil {
 			return results.Run{}, err
 		}
-		cname := c.Method.Coupling
-		if cname == "" {
-			cname = "independent" // kinds without a coupling field (vp) pair independently
-		}
-		cp := couplings.Params{Eps: c.Method.SinkhornEps, Relative: true}
-		if c.Method.Kind == "sbcfm" {
-			// SB-CFM: the entropic OT plan of regularisation 2σ² in
-			// squared-distance units (Tong et al. 2024, MATH.md §2), the
-			// batch's pairs drawn from the whole plan as torchcfm's
-			// OTPlanSampler does.
-			cname, cp = "sinkhorn", couplings.Params{Eps: 2 * c.Method.Sigma * c.Method.Sigma, Joint: true}
-		}
-		coupling, err := couplings.New(cname, cp)
+		coupling, err := fmCoupling(c.Method)
 		if err != nil {
 			return results.Run{}, err
 		}
-		if c.Method.Kind == "sf2m" {
+		if experiment.KindOf(c.Method.Kind).Score {
 			// [SF]2M: a score model of the flow's architecture, drawn from
-			// its own stream, trained beside the flow (train.SF2M); its
+			// its own stream, trained beside the flow (train.SF2M) on the
+			// kind's bridge path, whose σ is the SDE's diffusion; its
 			// checkpoint is the record's "score" file, and sde_sigma the
 			// diffusion its euler-maruyama evaluations use.
+			sigma := path.Noise
 			score, err := models.NewMLP(mcfg, a.RNG("init-score"))
 			if err != nil {
 				return results.Run{}, err
 			}
 			var sres *train.Result
-			res, sres, err = train.SF2M(ctx, m, score, c.Method.Sigma, src, target, coupling, tcfg, a.RNG("train"))
+			res, sres, err = train.SF2M(ctx, m, score, sigma, src, target, coupling, tcfg, a.RNG("train"))
 			if r, done, e := trainFailed(ctx, res, err); done {
 				return r, e
 			}
@@ -359,7 +355,7 @@ func trainModel(ctx context.Context, j *Job) (results.Run, error) {
 			scoreFile = []results.File{{Role: "score", Path: j.Store.Rel(name)}}
 			extra = []results.Metric{{Name: "pair_cost", Value: res.PairCost},
 				{Name: "score_final_loss", Value: sres.Curve[len(sres.Curve)-1]},
-				{Name: "sde_sigma", Value: c.Method.Sigma}}
+				{Name: "sde_sigma", Value: sigma}}
 			break
 		}
 		res, err = train.FM(ctx, m, train.Problem{Path: path, Source: src, Target: target, Coupling: coupling}, tcfg, a.RNG("train"))

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/flowbench/flowbench/pkg/couplings"
 	"github.com/flowbench/flowbench/pkg/experiment"
 	"github.com/flowbench/flowbench/pkg/results"
 	"github.com/flowbench/flowbench/pkg/store"
@@ -538,6 +539,27 @@ func TestModelConfigTime(t *testing.T) {
 		m := experiment.Model{Hidden: []int{8}, Activation: "silu", Time: name, TimeFreqs: 2}
 		if err := modelConfig(m, 2).Validate(); err != nil {
 			t.Errorf("registry time embedding %q: %v", name, err)
+		}
+	}
+}
+
+// TestFMCoupling: the runner pairs SB-CFM by the Sinkhorn plan of absolute
+// regularisation 2σ² with joint draws (the kind table's Pairing), and a
+// kind with the coupling field by that field.
+func TestFMCoupling(t *testing.T) {
+	sigma := 0.6
+	c, err := fmCoupling(experiment.Method{Kind: "sbcfm", Sigma: sigma, Coupling: "ot"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ok := c.(*couplings.Sinkhorn)
+	if !ok || s.Eps != 2*sigma*sigma || s.Relative || !s.Joint {
+		t.Errorf("sbcfm σ = %v: coupling %#v, want Sinkhorn with absolute ε = 2σ² and joint draws", sigma, c)
+	}
+	for coupling, want := range map[string]any{"independent": couplings.Independent{}, "ot": &couplings.ExactOT{}} {
+		c, err := fmCoupling(experiment.Method{Kind: "cfm", Sigma: sigma, Coupling: coupling})
+		if err != nil || fmt.Sprintf("%T", c) != fmt.Sprintf("%T", want) {
+			t.Errorf("cfm with coupling %s: %T (%v)", coupling, c, err)
 		}
 	}
 }
