@@ -24,6 +24,13 @@ func init() {
 plan of DIR/spec.yaml says which artifact) and integrates N source draws
 from t = 0 to 1 with the given solver; it writes an N×D float64 .npy.
 
+-solver is any evaluation solver: an ODE solver, or euler-maruyama with
+-steps steps, which samples an sf2m model's learned SDE
+dx = (v + s) dt + σ dW (the score model's checkpoint and σ = sde_sigma of
+its train record) with seeded Brownian increments, as its evaluations do;
+for a model without a score model it is Euler's method (with the
+evaluation's warning).
+
 The model is chosen by -method (a label of the spec), -seed (default: the
 spec's first seed), -stage (reflow methods: 1 = before any reflow, 2 =
 after one, ..., or "distilled"; default: the last stage) and, for specs
@@ -31,20 +38,22 @@ with a sweep, -where key=value for each swept axis (as in runs.csv).
 
 When the spec evaluated this model with the same solver, steps (or
 rtol/atol for adaptive solvers) and -n equal to evaluation.samples, the
-source points come from that evaluation's random stream and the output
-equals the stored samples bit for bit; otherwise from a stream named by
-the model and the settings (printed), so reruns are identical too.
+source points (and an SDE's increments) come from that evaluation's
+random streams and the output equals the stored samples bit for bit;
+otherwise from streams named by the model and the settings (printed), so
+reruns are identical too.
 
 Examples:
 
 	runexp sample results/quickstart -method OT-CFM -seed 1 -solver euler -steps 8 -n 2000 -o /tmp/ot.npy
-	runexp sample results/dim-sweep -method VP -where data.dim=8 -solver dopri5 -o /tmp/vp.npy`,
+	runexp sample results/dim-sweep -method VP -where data.dim=8 -solver dopri5 -o /tmp/vp.npy
+	runexp sample results/paper-tong2024-sb -method '[SF]2M-I' -where dataset=scurve -solver euler-maruyama -steps 100 -o /tmp/sf2m.npy`,
 		Flag: func(fs *flag.FlagSet) func(io.Writer, io.Writer, []string) error {
 			method := fs.String("method", "", "method label (required)")
 			stage := fs.String("stage", "", "reflow stage: 1, 2, ... or distilled (default: the last)")
 			seed := fs.Int("seed", -1, "training seed (default: the spec's first)")
-			solver := fs.String("solver", "euler", "sampling solver")
-			steps := fs.Int("steps", 8, "steps of a fixed-step solver")
+			solver := fs.String("solver", "euler", "sampling solver (an evaluation solver: ODE, or euler-maruyama)")
+			steps := fs.Int("steps", 8, "steps of a fixed-step solver or of euler-maruyama")
 			rtol := fs.Float64("rtol", 1e-5, "relative tolerance of an adaptive solver")
 			atol := fs.Float64("atol", 1e-5, "absolute tolerance of an adaptive solver")
 			n := fs.Int("n", 10000, "number of samples")
@@ -85,8 +94,8 @@ func runSample(stdout io.Writer, dir string, a sampleArgs) error {
 	if err != nil {
 		return failed(err)
 	}
-	if !slices.Contains(reg.Names["solvers"], a.solver) {
-		return usageErrorf("runexp sample: unknown solver %q (valid: %s)", a.solver, strings.Join(reg.Names["solvers"], ", "))
+	if !slices.Contains(reg.Names["evalsolvers"], a.solver) {
+		return usageErrorf("runexp sample: unknown solver %q (valid: %s)", a.solver, strings.Join(reg.Names["evalsolvers"], ", "))
 	}
 	steps, rtol, atol := a.steps, a.rtol, a.atol
 	experiment.SolverKey(reg.Adaptive(a.solver), &steps, &rtol, &atol)
@@ -165,10 +174,19 @@ func runSample(stdout io.Writer, dir string, a sampleArgs) error {
 		return failed(err)
 	}
 	fmt.Fprintf(stdout, "%s: %d×%d samples of %s [%s], %s, %d field evaluations\n", a.out, a.n, res.D, a.method, paramString(matches[0]), solverDesc(a.solver, steps, rtol, atol), res.NFE)
-	if res.Eval != nil {
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stdout, "warning: %s\n", w)
+	}
+	switch {
+	case res.Eval != nil && res.NoiseStream != "":
+		fmt.Fprintf(stdout, "source draws and Brownian increments: the streams of stored evaluation %s, so the samples equal its samples file\n", res.Eval.Key[:12])
+	case res.Eval != nil:
 		fmt.Fprintf(stdout, "source draws: the stream of stored evaluation %s, so the samples equal its samples file\n", res.Eval.Key[:12])
-	} else {
+	default:
 		fmt.Fprintf(stdout, "source draws: stream %s (no stored evaluation has these settings)\n", res.Stream)
+		if res.NoiseStream != "" {
+			fmt.Fprintf(stdout, "Brownian increments: stream %s\n", res.NoiseStream)
+		}
 	}
 	return nil
 }

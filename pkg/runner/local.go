@@ -481,24 +481,35 @@ func modelAndTest(j *Job) (m *models.MLP, test []float64, n, d int, err error) {
 	return m, test, n, d, err
 }
 
-// sampleSDE draws the samples of an euler-maruyama evaluation in place of
-// x: for an sf2m model (a "score" file in its train record) the learned
-// SDE dx = (v_θ + s_φ) dt + σ dW with σ = the record's sde_sigma, steps
-// Euler–Maruyama steps and the artifact's "sde" stream; for any other
-// model, whose SDE has no diffusion, Euler's method (and a warning).
-func sampleSDE(j *Job, m *models.MLP, x []float64, steps int) (solvers.Stats, []string, error) {
-	tr := j.Inputs[0]
-	var score *models.MLP
+// loadSDE reads the learned SDE of a train record: for an sf2m model (a
+// "score" file in the record) the score model and the diffusion σ = the
+// record's sde_sigma; for any other model nil and 0.
+func loadSDE(st *store.Store, tr results.Run) (score *models.MLP, sigma float64, err error) {
 	for _, f := range tr.Files {
 		if f.Role == "score" {
 			sr := tr
 			sr.Files = []results.File{{Role: "checkpoint", Path: f.Path}}
-			var err error
-			if score, err = loadModel(j.Store, sr); err != nil {
-				return solvers.Stats{}, nil, err
+			if score, err = loadModel(st, sr); err != nil {
+				return nil, 0, err
 			}
 		}
 	}
+	if score == nil {
+		return nil, 0, nil
+	}
+	sigma, ok := tr.Metric("sde_sigma")
+	if !ok {
+		return nil, 0, fmt.Errorf("runner: sf2m record %s has no sde_sigma", tr.Key[:12])
+	}
+	return score, sigma, nil
+}
+
+// sampleSDE draws the samples of an euler-maruyama evaluation in place of
+// x: with a score model (loadSDE) the learned SDE dx = (v_θ + s_φ) dt + σ dW,
+// steps Euler–Maruyama steps and the Brownian increments from noise (an
+// evaluation's "sde" stream); without one, whose SDE has no diffusion,
+// Euler's method (and a warning), noise unused.
+func sampleSDE(m, score *models.MLP, sigma float64, x []float64, steps int, noise *rand.Rand) (solvers.Stats, []string, error) {
 	d := m.Dim()
 	n := len(x) / d
 	em := &solvers.EulerMaruyama{Steps: steps}
@@ -506,10 +517,6 @@ func sampleSDE(j *Job, m *models.MLP, x []float64, steps int) (solvers.Stats, []
 		warn := []string{"euler-maruyama on a model without a score (not sf2m): no diffusion, the samples are Euler's"}
 		st, err := em.Solve(flow.VelocitySystem(m, n), x, 0, 1, nil)
 		return st, warn, err
-	}
-	sigma, ok := tr.Metric("sde_sigma")
-	if !ok {
-		return solvers.Stats{}, nil, fmt.Errorf("runner: sf2m record %s has no sde_sigma", tr.Key[:12])
 	}
 	em.G = sigma
 	buf := make([]float64, len(x))
@@ -520,7 +527,7 @@ func sampleSDE(j *Job, m *models.MLP, x []float64, steps int) (solvers.Stats, []
 			dy[i] += buf[i]
 		}
 	})
-	st, err := em.Solve(drift, x, 0, 1, j.Artifact.RNG("sde"))
+	st, err := em.Solve(drift, x, 0, 1, noise)
 	st.NFE *= 2 // two networks per step
 	return st, nil, err
 }
@@ -554,7 +561,11 @@ func eval(j *Job) (results.Run, error) {
 	if sde {
 		x0 = src.Sample(j.Artifact.RNG("x0"), c.Samples)
 		x = slices.Clone(x0)
-		res.Stats, warn, err = sampleSDE(j, m, x, c.Steps)
+		var score *models.MLP
+		var sigma float64
+		if score, sigma, err = loadSDE(j.Store, j.Inputs[0]); err == nil {
+			res.Stats, warn, err = sampleSDE(m, score, sigma, x, c.Steps, j.Artifact.RNG("sde"))
+		}
 	} else {
 		x0, x, res, err = drawSamples(m, src, s, j.Artifact.RNG("x0"), c.Samples)
 	}

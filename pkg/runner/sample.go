@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/flowbench/flowbench/pkg/datasets"
 	"github.com/flowbench/flowbench/pkg/flow"
@@ -25,9 +26,9 @@ func drawSamples(m *models.MLP, src datasets.Dataset, s solvers.Solver, rng *ran
 // SampleRequest says which stored model to sample and how.
 type SampleRequest struct {
 	Model  *Artifact // a KindTrain artifact of the plan, present in the store
-	Solver string
-	Steps  int     // fixed-step solvers
-	RTol   float64 // adaptive solvers
+	Solver string    // an ODE solver of pkg/solvers, or euler-maruyama
+	Steps  int       // fixed-step solvers and euler-maruyama
+	RTol   float64   // adaptive solvers
 	ATol   float64
 	N      int
 }
@@ -40,13 +41,24 @@ type SampleResult struct {
 	Eval *Artifact // the stored evaluation whose stream was used, or nil
 	// Stream names the random stream of the source draws.
 	Stream string
+	// NoiseStream names the stream of the Brownian increments of an SDE
+	// (euler-maruyama on a model with a score); "" when none was drawn.
+	NoiseStream string
+	// Warnings are the evaluation's warnings for these settings (e.g.
+	// euler-maruyama on a model without a score is Euler's method).
+	Warnings []string
 }
 
-// SampleModel draws N samples from a stored trained model. When the plan
-// holds an evaluation of this model with the same solver, steps (or
-// tolerances) and sample count, the source points come from that
-// evaluation's "x0" stream, so the output equals its stored samples bit for
-// bit; otherwise from Stream(model key, "sample/<solver>/<steps|rtol,atol>/<N>").
+// SampleModel draws N samples from a stored trained model as an evaluation
+// does: an ODE solver integrates the flow; euler-maruyama samples the
+// learned SDE of an sf2m model (its record's score checkpoint and
+// sde_sigma, see sampleSDE) and is Euler's method for any other model.
+// When the plan holds an evaluation of this model with the same solver,
+// steps (or tolerances) and sample count, the source points come from that
+// evaluation's "x0" stream and the SDE's noise from its "sde" stream, so
+// the output equals its stored samples bit for bit; otherwise from
+// Stream(model key, "sample/<solver>/<steps|rtol,atol>/<N>") and, for the
+// noise, the same purpose plus "/sde".
 func SampleModel(p *Plan, st *store.Store, req SampleRequest) (SampleResult, error) {
 	if req.Model == nil || req.Model.Kind != KindTrain {
 		return SampleResult{}, fmt.Errorf("runner: SampleModel needs a train artifact")
@@ -71,8 +83,16 @@ func SampleModel(p *Plan, st *store.Store, req SampleRequest) (SampleResult, err
 	if err != nil {
 		return SampleResult{}, err
 	}
-	s, err := solvers.ByName(req.Solver, req.Steps, req.RTol, req.ATol)
-	if err != nil {
+	sde := req.Solver == solvers.NameEulerMaruyama
+	var s solvers.Solver
+	if sde {
+		if req.Steps < 1 {
+			return SampleResult{}, fmt.Errorf("runner: euler-maruyama needs steps ≥ 1, got %d", req.Steps)
+		}
+	} else if _, ok := solvers.Lookup(req.Solver); !ok {
+		valid := slices.Sorted(slices.Values(append(solvers.Names(), solvers.NameEulerMaruyama)))
+		return SampleResult{}, fmt.Errorf("runner: unknown sampling solver %q (valid: %s)", req.Solver, strings.Join(valid, ", "))
+	} else if s, err = solvers.ByName(req.Solver, req.Steps, req.RTol, req.ATol); err != nil {
 		return SampleResult{}, err
 	}
 	adaptive := req.Steps == 0
@@ -88,9 +108,11 @@ func SampleModel(p *Plan, st *store.Store, req SampleRequest) (SampleResult, err
 			break
 		}
 	}
-	var rng *rand.Rand
+	var rng, noise *rand.Rand
+	var noiseName string
 	if out.Eval != nil {
 		rng, out.Stream = out.Eval.RNG("x0"), out.Eval.Key+"/x0"
+		noise, noiseName = out.Eval.RNG("sde"), out.Eval.Key+"/sde"
 	} else {
 		setting := strconv.Itoa(req.Steps)
 		if adaptive {
@@ -98,6 +120,23 @@ func SampleModel(p *Plan, st *store.Store, req SampleRequest) (SampleResult, err
 		}
 		purpose := fmt.Sprintf("sample/%s/%s/%d", req.Solver, setting, req.N)
 		rng, out.Stream = Stream(req.Model.Key, purpose), req.Model.Key+"/"+purpose
+		noise, noiseName = Stream(req.Model.Key, purpose+"/sde"), out.Stream+"/sde"
+	}
+	if sde {
+		score, sigma, err := loadSDE(st, rec)
+		if err != nil {
+			return SampleResult{}, err
+		}
+		x := src.Sample(rng, req.N)
+		stats, warn, err := sampleSDE(m, score, sigma, x, req.Steps, noise)
+		if err != nil {
+			return SampleResult{}, err
+		}
+		if score != nil {
+			out.NoiseStream = noiseName
+		}
+		out.X, out.NFE, out.Warnings = x, stats.NFE, warn
+		return out, nil
 	}
 	_, x, res, err := drawSamples(m, src, s, rng, req.N)
 	if err != nil {
