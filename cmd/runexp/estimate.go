@@ -117,24 +117,37 @@ func (e *estimator) fmStep(hidden []int, batch, d int) (float64, float64) {
 	return sec, e.rate[k]
 }
 
-// couplingSec times one minibatch coupling of a batch.
-func (e *estimator) couplingSec(name string, batch, d int) float64 {
+// couplingSec times one minibatch coupling of a batch drawn from the
+// training's source and target data sets (the Sinkhorn's sweeps and the
+// assignment's work depend on the geometry; normal draws where a data set
+// cannot be built here).
+func (e *estimator) couplingSec(name string, params couplings.Params, batch, d int, source, target string) float64 {
 	if name == "" || name == couplings.NameIndependent {
 		return 0
 	}
-	k := fmt.Sprintf("%s batch=%d d=%d", name, batch, d)
+	k := fmt.Sprintf("%s eps=%g relative=%v batch=%d d=%d %s→%s", name, params.Eps, params.Relative, batch, d, source, target)
+	if name == couplings.NameExactOT {
+		k = fmt.Sprintf("%s batch=%d d=%d %s→%s", name, batch, d, source, target)
+	}
 	if s, ok := e.coupling[k]; ok {
 		return s
 	}
-	c, err := couplings.New(name, couplings.Params{Eps: 0.05, Relative: true})
+	c, err := couplings.New(name, params)
 	if err != nil {
 		return 0
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	x0, x1 := make([]float64, batch*d), make([]float64, batch*d)
-	for i := range x0 {
-		x0[i], x1[i] = rng.NormFloat64(), 2*rng.NormFloat64()
+	draw := func(ds string, scale float64) []float64 {
+		if set, err := datasets.New(ds, d, datasets.Options{}); err == nil && !datasets.IsImage(ds) {
+			return set.Sample(rng, batch)
+		}
+		x := make([]float64, batch*d)
+		for i := range x {
+			x[i] = scale * rng.NormFloat64()
+		}
+		return x
 	}
+	x0, x1 := draw(source, 1), draw(target, 2)
 	e.coupling[k] = timeIt(func() {
 		a, b := slices.Clone(x0), slices.Clone(x1)
 		c.Pair(a, b, batch, d, rng)
@@ -192,10 +205,15 @@ func (e *estimator) artifactSec(a *runner.Artifact, fallbackDim int) (string, fl
 		if experiment.KindOf(c.Method.Kind).Likelihood {
 			return "CNF training", a.Cost / rate * cnfOverhead
 		}
-		coupling := e.couplingSec(c.Method.Coupling, c.Training.Batch, d)
+		name, params := experiment.CouplingOf(c.Method)
+		coupling := e.couplingSec(name, params, c.Training.Batch, d, c.Data.Source, c.Data.Target)
 		cls := "FM training"
+		if experiment.KindOf(c.Method.Kind).Score {
+			// [SF]2M trains a score model of the same size beside the flow.
+			cls, step = "flow + score training", 2*step
+		}
 		if coupling > 0 {
-			cls = "FM training with " + c.Method.Coupling + " coupling"
+			cls += " with " + name + " coupling"
 		}
 		return cls, float64(c.Training.Steps) * (step*trainOverhead + coupling)
 	case runner.PairsConfig:
