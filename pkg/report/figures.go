@@ -372,58 +372,6 @@ func legendWidth(names []string) vg.Length {
 	return vg.Length(longest)*vg.Points(4.7) + vg.Points(44)
 }
 
-// stepTicks marks an axis of counts (training steps) where gonum's
-// default ticks put them, labelled as integers ("2500", not "2500.00")
-// whenever the tick is one.
-type stepTicks struct{}
-
-func (stepTicks) Ticks(lo, hi float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
-	for i, t := range ticks {
-		if t.Label != "" && t.Value == math.Trunc(t.Value) && math.Abs(t.Value) < 1<<53 {
-			ticks[i].Label = strconv.FormatFloat(t.Value, 'f', -1, 64)
-		}
-	}
-	return ticks
-}
-
-// logTicks marks a log axis at 1, 2 and 5 × 10^k (labelled) and the other
-// integers × 10^k (unlabelled), falling back to more labels, then to
-// linear ticks, when the range is narrow.
-type logTicks struct{}
-
-func (logTicks) Ticks(lo, hi float64) []plot.Tick {
-	if !(lo > 0) || !(hi > lo) || math.IsInf(hi, 1) {
-		return plot.DefaultTicks{}.Ticks(lo, hi)
-	}
-	var ticks []plot.Tick
-	labelled := 0
-	for e := math.Floor(math.Log10(lo)); math.Pow(10, e) <= hi; e++ {
-		for m := 1; m <= 9; m++ {
-			v := float64(m) * math.Pow(10, e)
-			if v < lo || v > hi {
-				continue
-			}
-			t := plot.Tick{Value: v}
-			if m == 1 || m == 2 || m == 5 {
-				t.Label = strconv.FormatFloat(v, 'g', 6, 64)
-				labelled++
-			}
-			ticks = append(ticks, t)
-		}
-	}
-	if labelled >= 2 {
-		return ticks
-	}
-	for i := range ticks {
-		ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', 6, 64)
-	}
-	if len(ticks) >= 2 {
-		return ticks
-	}
-	return plot.DefaultTicks{}.Ticks(lo, hi)
-}
-
 // panelSide sizes the square panels of a grid with cols columns: about
 // 11 inches in all (a page width at 96 dpi), each panel 1.3 to 3 inches
 // (a grid of one or two columns is not shrunk to thumbnails).

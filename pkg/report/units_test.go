@@ -70,10 +70,21 @@ func TestLogTicks(t *testing.T) {
 		lo, hi float64
 		labels []string
 	}{
-		// Wide range: 1, 2, 5 per decade are labelled.
-		{2, 32, []string{"2", "5", "10", "20"}},
+		// 1.2 decades: every integer mark would be 11 labels, 1, 2, 3, 5
+		// per decade are 6.
+		{2, 32, []string{"2", "3", "5", "10", "20", "30"}},
+		// NFE 1 to 200: 1, 2, 3, 5 would be 10 labels, 1, 2, 5 are 8.
+		{1, 200, []string{"1", "2", "5", "10", "20", "50", "100", "200"}},
 		// Within one decade with one 1-2-5 mark: every integer mark.
 		{0.45, 0.75, []string{"0.5", "0.6", "0.7"}},
+		// Within a factor of 1.5, holding one integer mark (0.4): linear
+		// steps of 0.05, three labels.
+		{0.31, 0.48, []string{"0.35", "0.4", "0.45"}},
+		// train_nfe of the quickstart's trainings, 640000 to 1.06e6: one
+		// 1-2-5 mark (1e6), five integer marks, written short.
+		{6.4e5, 1.06e6, []string{"7e5", "8e5", "9e5", "1e6"}},
+		// 15 decades: 16 powers of ten, so every second one.
+		{1e-7, 1e8, []string{"1e-6", "1e-4", "0.01", "1", "100", "10000", "1e6", "1e8"}},
 	}
 	// A range reaching zero (gonum pads a single value by ±1) is not a
 	// log range: linear ticks, and no endless loop over decades.
