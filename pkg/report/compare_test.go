@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -245,7 +246,7 @@ func TestCostFigure(t *testing.T) {
 	}
 	dir := t.TempDir()
 	axes := []string{"dataset", "method", "seed", "solver"}
-	if err := Write(dir, Input{Axes: axes, Runs: runs, Options: Options{Figures: []Figure{FigureCost}}}); err != nil {
+	if err := Write(dir, Input{Axes: axes, Runs: runs, Options: Options{Figures: []Figure{FigureCost}, SVG: true}}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(filepath.Join(dir, FigureDir, "cost_checkerboard.png"))
@@ -258,13 +259,56 @@ func TestCostFigure(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Two quality rows (nll, sw2) × two cost columns (train_seconds,
-	// train_nfe): panels of 2.4 × 2.1 in at 96 dpi plus a legend strip.
-	if cfg.Height != int(math.Round(2*2.1*96)) || cfg.Width <= int(math.Round(2*2.4*96)) {
-		t.Errorf("cost figure %d × %d px, want %d high and wider than %d", cfg.Width, cfg.Height, int(math.Round(2*2.1*96)), int(math.Round(2*2.4*96)))
+	// train_nfe): panels of 4.4 × 4.2 in at 96 dpi (over 400 px each way)
+	// plus a legend strip.
+	if cfg.Height != int(math.Round(2*4.2*96)) || cfg.Width <= int(math.Round(2*4.4*96)) {
+		t.Errorf("cost figure %d × %d px, want %d high and wider than %d", cfg.Width, cfg.Height, int(math.Round(2*4.2*96)), int(math.Round(2*4.4*96)))
+	}
+	// Both axes of every panel labelled with units; train_nfe, 1e6 to
+	// 3.1e7 on a log axis, labelled at 1, 2, 3, 5 × 10^k (7 labels, not
+	// the 12 integer marks), written short.
+	svg := readFile(t, filepath.Join(dir, FigureDir, "cost_checkerboard.svg"))
+	for label, n := range map[string]int{
+		"nll (nats)": 2, "sw2 (data units)": 2, "train_seconds (s)": 2, "train_nfe (network evaluations in training)": 2,
+		"1e6": 2, "2e6": 2, "3e6": 2, "5e6": 2, "1e7": 2, "3e7": 2, "4e6": 0, "1e+06": 0,
+	} {
+		if got := strings.Count(svg, ">"+label+"<"); got != n {
+			t.Errorf("cost figure: %q drawn %d times, want %d", label, got, n)
+		}
 	}
 	md := readFile(t, filepath.Join(dir, ReportFile))
 	if !strings.Contains(md, "Model quality (nll, sw2) against training cost (train_seconds, train_nfe") || !strings.Contains(md, "true NLL") {
 		t.Errorf("report.md lacks the cost figure's caption:\n%s", md)
+	}
+	// 2 methods × 61 solver settings: over 120 legend entries of the 9 pt
+	// legend font (over 10 px each at 96 dpi) do not fit beside two rows
+	// of 4.2 in (806 px); the panels grow.
+	many := costRuns()
+	for i := range many {
+		if many[i].Kind == "eval" {
+			for k := range 60 {
+				r := many[i]
+				r.Key += strconv.Itoa(k)
+				r.Params = append(slices.Clone(r.Params[:len(r.Params)-1]), results.Param{Key: "solver", Value: "euler" + strconv.Itoa(k)})
+				many = append(many, r)
+			}
+		}
+	}
+	dirMany := t.TempDir()
+	if err := Write(dirMany, Input{Axes: axes, Runs: many, Options: Options{Figures: []Figure{FigureCost}}}); err != nil {
+		t.Fatal(err)
+	}
+	f, err = os.Open(filepath.Join(dirMany, FigureDir, "cost_checkerboard.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgMany, _, err := image.DecodeConfig(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if px := 120 * 10; cfgMany.Height < px {
+		t.Errorf("cost figure with over 120 legend entries is %d px high, want at least %d", cfgMany.Height, px)
 	}
 	// Without cost metrics there is nothing to draw.
 	for i := range runs {

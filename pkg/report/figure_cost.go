@@ -64,6 +64,21 @@ type costData struct {
 	axes         []string
 }
 
+// The cost figure's panels are as large as the NFE figure's: over 400
+// pixels each way at 96 dpi.
+const (
+	costPanelW = 4.4 * vg.Inch
+	costPanelH = 4.2 * vg.Inch
+)
+
+// costAxisLabel is a training-cost metric's name with its unit.
+func costAxisLabel(m string) string {
+	if m == TrainNFEMetric {
+		return m + " (network evaluations in training)"
+	}
+	return metricAxisLabel(m)
+}
+
 // trainingCost draws, for dataset ds, every quality metric of the models
 // against their training cost (selectCost chooses the points): one panel
 // per (quality metric, cost metric), one point per (series, seed), where a
@@ -87,7 +102,9 @@ func (fw *figureWriter) trainingCost(ds string) error {
 			}
 			p := newPlot()
 			p.Title.Text = pn.quality + " vs " + pn.cost
-			p.X.Label.Text = pn.cost
+			p.X.Label.Text = costAxisLabel(pn.cost)
+			p.Y.Label.Text = metricAxisLabel(pn.quality)
+			p.Y.Tick.Marker = linearTicks{}
 			for _, sr := range pn.series {
 				sc := scatter(sr.xy, seriesColor(sr.color), 2.2)
 				sc.GlyphStyle.Shape = plotutil.Shape(sr.shape)
@@ -118,7 +135,10 @@ func (fw *figureWriter) trainingCost(ds string) error {
 		}
 		grid = append(grid, row)
 	}
-	png, svg, err := fw.save(&figure{plots: grid, panelW: 2.4 * vg.Inch, panelH: 2.1 * vg.Inch,
+	// Panels grow taller when the legend (a series per method and
+	// evaluation setting can make dozens) would not fit beside them.
+	panelH := max(costPanelH, (leg.Legend.Rectangle(draw.Canvas{}).Size().Y+4*vg.Millimeter)/vg.Length(len(grid)))
+	png, svg, err := fw.save(&figure{plots: grid, panelW: costPanelW, panelH: panelH,
 		strip: leg, stripW: legendWidth(slices.Sorted(maps.Keys(inLegend))), name: fileName("cost", ds), svg: fw.b.in.Options.SVG})
 	if err != nil {
 		return err

@@ -79,7 +79,7 @@ func TestLinearTicks(t *testing.T) {
 		lo, hi float64
 		labels []string
 	}{
-		{2.82, 3.42, []string{"3", "3.2", "3.4"}},      // the quickstart's nll axis
+		{2.82, 3.42, []string{"3", "3.2", "3.4"}}, // the quickstart's nll axis
 		{10200, 12800, []string{"10500", "11000", "11500", "12000", "12500"}},
 		{-1, 1, []string{"-1", "0", "1"}},
 		{0, 0.7, []string{"0", "0.2", "0.4", "0.6"}},
@@ -95,4 +95,3 @@ func TestLinearTicks(t *testing.T) {
 		}
 	}
 }
-
