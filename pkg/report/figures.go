@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -282,21 +283,51 @@ func legendPlot() *plot.Plot {
 	return p
 }
 
-// figure is a grid of equal panels (nil tiles stay blank) and an optional
-// strip on the right for a legend or a colour bar.
+// figure is a grid of equal panels (nil tiles stay blank), an optional
+// margin on the left holding a label per row, and an optional strip on
+// the right for a legend or a colour bar (strip, over the whole height
+// or its top stripMaxH) or for one legend per row (rowStrips).
 type figure struct {
 	plots     [][]*plot.Plot
 	panelW    vg.Length
 	panelH    vg.Length
+	rowLabels []string // "" or nil: none
 	strip     *plot.Plot
+	rowStrips []*plot.Plot // nil entries: none
 	stripW    vg.Length
 	stripMaxH vg.Length // 0: the full height
 	name      string
 	svg       bool
 }
 
+// rowLabelPad is the space on either side of the row labels' margin.
+const rowLabelPad = 6 * vg.Millimeter / 4
+
+// rowLabelStyle is the style of the row labels: the axis-label font,
+// horizontal (a rotated label's hyphen is lost when rasterised: "OT-CFM"
+// read "OTCFM"), left-aligned and centred on the row.
+func rowLabelStyle() text.Style {
+	sty := newPlot().Y.Label.TextStyle
+	sty.Rotation = 0
+	sty.XAlign, sty.YAlign = draw.XLeft, draw.YCenter
+	return sty
+}
+
+// labelW is the width of the row labels' margin: the widest line plus
+// padding, 0 without labels.
+func (f *figure) labelW() vg.Length {
+	sty := rowLabelStyle()
+	var w vg.Length
+	for _, l := range f.rowLabels {
+		if l != "" {
+			w = max(w, sty.Width(l)+2*rowLabelPad)
+		}
+	}
+	return w
+}
+
 func (f *figure) size() (w, h vg.Length) {
-	return f.panelW*vg.Length(len(f.plots[0])) + f.stripW, f.panelH * vg.Length(len(f.plots))
+	return f.labelW() + f.panelW*vg.Length(len(f.plots[0])) + f.stripW, f.panelH * vg.Length(len(f.plots))
 }
 
 func (f *figure) render(c vg.CanvasSizer) {
@@ -306,7 +337,8 @@ func (f *figure) render(c vg.CanvasSizer) {
 		PadX: vg.Millimeter, PadY: vg.Millimeter,
 		PadTop: 3 * vg.Millimeter, PadBottom: vg.Millimeter, PadLeft: vg.Millimeter, PadRight: 2 * vg.Millimeter,
 	}
-	canvases := plot.Align(f.plots, tiles, draw.Crop(dc, 0, -f.stripW, 0, 0))
+	lw := f.labelW()
+	canvases := plot.Align(f.plots, tiles, draw.Crop(dc, lw, -f.stripW, 0, 0))
 	for j, row := range f.plots {
 		for i, p := range row {
 			if p != nil {
@@ -314,13 +346,39 @@ func (f *figure) render(c vg.CanvasSizer) {
 			}
 		}
 	}
+	// Each row label in the margin, level with the middle of the row's
+	// first data area (of its tile where the row has no plot).
+	sty := rowLabelStyle()
+	for j, l := range f.rowLabels {
+		if l == "" || j >= len(f.plots) {
+			continue
+		}
+		mid := (canvases[j][0].Min.Y + canvases[j][0].Max.Y) / 2
+		for i, p := range f.plots[j] {
+			if p != nil {
+				da := p.DataCanvas(canvases[j][i])
+				mid = (da.Min.Y + da.Max.Y) / 2
+				break
+			}
+		}
+		dc.FillText(sty, vg.Point{X: dc.Min.X + rowLabelPad, Y: mid}, l)
+	}
+	w, h := f.size()
 	if f.strip != nil {
-		w, h := f.size()
 		sc := draw.Crop(dc, w-f.stripW, 0, 0, 0)
 		if f.stripMaxH > 0 && f.stripMaxH < h {
 			sc = draw.Crop(sc, 0, 0, h-f.stripMaxH, 0)
 		}
 		f.strip.Draw(sc)
+	}
+	for j, s := range f.rowStrips {
+		if s == nil {
+			continue
+		}
+		// Row j of n is the band from (n-1-j)·panelH to (n-j)·panelH
+		// above the bottom.
+		n := vg.Length(len(f.plots))
+		s.Draw(draw.Crop(dc, w-f.stripW, 0, (n-1-vg.Length(j))*f.panelH, -vg.Length(j)*f.panelH))
 	}
 }
 
@@ -449,31 +507,20 @@ func scatter(pts plotter.XYs, c color.Color, radius vg.Length) *plotter.Scatter 
 	return s
 }
 
-// labelGrid puts column titles on the top row and row labels on the first
-// column of a panel grid.
-func labelGrid(plots [][]*plot.Plot, ps *panelSet) {
+// labelGrid puts column titles on the top row of a panel grid and returns
+// its row labels, broken at spaces, for the figure's left margin (where
+// they cannot overlap the first column's tick labels).
+func labelGrid(plots [][]*plot.Plot, ps *panelSet) []string {
+	labels := make([]string, len(ps.rows))
 	for j, row := range ps.rows {
+		labels[j] = strings.ReplaceAll(colLabel(ps.rowAxes, row, ""), " ", "\n")
 		for i, col := range ps.cols {
-			p := plots[j][i]
-			if p == nil {
-				continue
-			}
-			if j == 0 {
+			if p := plots[j][i]; p != nil && j == 0 {
 				p.Title.Text = colLabel(ps.colAxes, col, "")
-			}
-			if i == 0 {
-				// Horizontal, broken at spaces: a rotated label's hyphen
-				// is lost when rasterised ("OT-CFM" read "OTCFM").
-				p.Y.Label.Text = strings.ReplaceAll(colLabel(ps.rowAxes, row, ""), " ", "\n")
-				p.Y.Label.TextStyle.Rotation = -math.Pi / 2 // the axis adds π/2
-				// gonum reserves the label's height (its width when
-				// rotated): reserve the rest as padding, the text starting
-				// at the left edge.
-				p.Y.Label.TextStyle.XAlign = draw.XLeft
-				p.Y.Label.Padding = p.Y.Label.TextStyle.Width(p.Y.Label.Text) - p.Y.Label.TextStyle.Height(p.Y.Label.Text) + vg.Points(10)
 			}
 		}
 	}
+	return labels
 }
 
 // samples draws the sample scatter grids of dataset ds.
@@ -544,9 +591,9 @@ func (fw *figureWriter) samplesGrid(ds string, ps *panelSet, file, title string)
 	if !anyPlot(plots) {
 		return nil
 	}
-	labelGrid(plots, ps)
+	rowLabels := labelGrid(plots, ps)
 	side := panelSide(len(ps.cols))
-	png, _, err := fw.save(&figure{plots: plots, panelW: side, panelH: side, name: fileName("samples", ds) + file})
+	png, _, err := fw.save(&figure{plots: plots, panelW: side, panelH: side, rowLabels: rowLabels, name: fileName("samples", ds) + file})
 	if err != nil {
 		return err
 	}
@@ -697,9 +744,9 @@ func (fw *figureWriter) trajectoryGrid(ds string, ps *panelSet, file, title stri
 	if !anyPlot(plots) {
 		return nil
 	}
-	labelGrid(plots, ps)
+	rowLabels := labelGrid(plots, ps)
 	side := panelSide(len(ps.cols))
-	png, _, err := fw.save(&figure{plots: plots, panelW: side, panelH: side, name: fileName("trajectories", ds) + file})
+	png, _, err := fw.save(&figure{plots: plots, panelW: side, panelH: side, rowLabels: rowLabels, name: fileName("trajectories", ds) + file})
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -93,39 +94,185 @@ func (fw *figureWriter) lossCurves(ds string) error {
 	if len(ss)+len(cnf) == 0 {
 		return nil
 	}
-	leg, inLegend := legendPlot(), map[string]bool{}
-	var panels []*plot.Plot
-	var names []string
-	for _, group := range []struct {
+	losses := []struct {
 		ss           []series
 		title, label string
 	}{
 		{ss, "flow-matching loss", "loss (squared data units)"},
 		{cnf, "CNF maximum likelihood", "training NLL (nats)"},
-	} {
-		if len(group.ss) == 0 {
-			continue
-		}
+	}
+	newPanel := func(title, label string) *plot.Plot {
 		p := newPlot()
-		p.Title.Text = group.title
+		p.Title.Text = title
 		p.X.Label.Text = "training step"
 		p.X.Tick.Marker = stepTicks{}
-		p.Y.Label.Text = group.label
-		linePlot(p, leg, inLegend, group.ss, false, true)
-		panels = append(panels, p)
-		for _, s := range group.ss {
-			names = append(names, s.name)
+		p.Y.Label.Text = label
+		return p
+	}
+	var split bool
+	parts := make([][][]series, len(losses))
+	for gi, g := range losses {
+		parts[gi] = seriesParts(g.ss, maxPanelSeries)
+		split = split || len(parts[gi]) > 1
+	}
+	f := &figure{panelW: 4.4 * vg.Inch, panelH: 4 * vg.Inch, name: fileName("loss", ds), svg: fw.b.in.Options.SVG}
+	if !split {
+		// Side by side, one legend for both panels.
+		leg, inLegend := legendPlot(), map[string]bool{}
+		var panels []*plot.Plot
+		var names []string
+		for _, g := range losses {
+			if len(g.ss) == 0 {
+				continue
+			}
+			p := newPanel(g.title, g.label)
+			linePlot(p, leg, inLegend, g.ss, false, true)
+			panels = append(panels, p)
+			for _, s := range g.ss {
+				names = append(names, s.name)
+			}
+		}
+		f.plots, f.strip, f.stripW = [][]*plot.Plot{panels}, leg, legendWidth(names)
+	} else {
+		// One panel a row, each with its own legend; the panels of one
+		// loss share their axes' ranges.
+		for gi, g := range losses {
+			var ps []*plot.Plot
+			for k, part := range parts[gi] {
+				title := g.title
+				if len(parts[gi]) > 1 {
+					title += fmt.Sprintf(" (%d of %d)", k+1, len(parts[gi]))
+				}
+				restyle(part)
+				p, leg := newPanel(title, g.label), legendPlot()
+				linePlot(p, leg, map[string]bool{}, part, false, true)
+				var names []string
+				for _, s := range part {
+					names = append(names, s.name)
+				}
+				f.plots = append(f.plots, []*plot.Plot{p})
+				f.rowStrips = append(f.rowStrips, leg)
+				f.stripW = max(f.stripW, legendWidth(names))
+				ps = append(ps, p)
+			}
+			shareRanges(ps)
 		}
 	}
-	png, svg, err := fw.save(&figure{plots: [][]*plot.Plot{panels}, panelW: 4.4 * vg.Inch, panelH: 4 * vg.Inch,
-		strip: leg, stripW: legendWidth(names), name: fileName("loss", ds), svg: fw.b.in.Options.SVG})
+	png, svg, err := fw.save(f)
 	if err != nil {
 		return err
 	}
 	caption := fmt.Sprintf("Training loss, one line per %s, the flow-matching regression losses and the CNF's negative log-likelihood in separate panels (they measure different things): mean over seeds with a shaded 95%% confidence band; curve point i is plotted at step (i + 1) × curve_every (log y where every mean is positive). The losses of different paths regress different targets, so their levels compare the paths' difficulty, not the models' quality.",
 		axesPhrase(rowAxes))
+	if split {
+		caption += fmt.Sprintf(" More than %d lines are split over panels of at most %d, a %s's lines kept together, each panel with its own legend and the panels of one loss on the same axes.",
+			maxPanelSeries, maxPanelSeries, rowAxes[0])
+	}
 	fw.b.figures = append(fw.b.figures, figureRef{title: "Training loss" + dsTitle(ds), caption: caption, png: png, svg: svg})
 	return nil
+}
+
+// maxPanelSeries is the most lines one loss panel holds, as many as there
+// are series colours (the NFE figures' maxLegendMethods).
+const maxPanelSeries = maxLegendMethods
+
+// seriesParts cuts ss into parts of at most n series, keeping the series
+// of one colour (one method: seriesStyles colours by the first row axis)
+// together: the methods' groups, in order of first appearance, share a
+// part while they fit, and a group of more than n is cut into pieces of n.
+func seriesParts(ss []series, n int) [][]series {
+	var groups [][]series
+	at := map[int]int{} // colour → index in groups (looked up, never ranged over)
+	for _, s := range ss {
+		g, ok := at[s.colorIdx]
+		if !ok {
+			g = len(groups)
+			at[s.colorIdx] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], s)
+	}
+	var out [][]series
+	var cur []series
+	for _, g := range groups {
+		for len(g) > 0 {
+			piece := g[:min(n, len(g))]
+			g = g[len(piece):]
+			if len(cur)+len(piece) > n {
+				out = append(out, cur)
+				cur = nil
+			}
+			cur = append(cur, piece...)
+		}
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// panelDashes is how many dash patterns one panel tells apart: solid,
+// long dashes, short dashes, dots (gonum's first four); the further ones
+// are hard to tell from these in a thin line.
+const panelDashes = 4
+
+// restyle makes the looks of one panel's series distinct. They keep the
+// figure-wide colour per method and dash pattern per the rest when those
+// stay within the colours and the first panelDashes patterns; else they
+// are numbered within the panel, when it holds several methods and
+// panelDashes patterns suffice; else each series gets its own colour,
+// solid.
+func restyle(part []series) {
+	var cs, ds []int
+	ci, di := make([]int, len(part)), make([]int, len(part))
+	keep := true
+	for i, s := range part {
+		if ci[i] = slices.Index(cs, s.colorIdx); ci[i] < 0 {
+			ci[i], cs = len(cs), append(cs, s.colorIdx)
+		}
+		if di[i] = slices.Index(ds, s.dashIdx); di[i] < 0 {
+			di[i], ds = len(ds), append(ds, s.dashIdx)
+		}
+		keep = keep && s.colorIdx >= 0 && s.colorIdx < len(seriesColors) && s.dashIdx >= 0 && s.dashIdx < panelDashes
+	}
+	if keep {
+		return
+	}
+	byMethod := len(cs) > 1 && len(ds) <= panelDashes
+	for i := range part {
+		if byMethod {
+			part[i].colorIdx, part[i].dashIdx = ci[i], di[i]
+		} else {
+			part[i].colorIdx, part[i].dashIdx = i, 0
+		}
+	}
+}
+
+// shareRanges gives plots the union of their x and y ranges, where their
+// scales agree (all log or all linear on an axis).
+func shareRanges(ps []*plot.Plot) {
+	if len(ps) < 2 {
+		return
+	}
+	isLog := func(s plot.Normalizer) bool { _, ok := s.(plot.LogScale); return ok }
+	for _, axis := range []func(p *plot.Plot) *plot.Axis{
+		func(p *plot.Plot) *plot.Axis { return &p.X },
+		func(p *plot.Plot) *plot.Axis { return &p.Y },
+	} {
+		lo, hi, log0 := math.Inf(1), math.Inf(-1), isLog(axis(ps[0]).Scale)
+		same := true
+		for _, p := range ps {
+			a := axis(p)
+			same = same && isLog(a.Scale) == log0
+			lo, hi = min(lo, a.Min), max(hi, a.Max)
+		}
+		if !same {
+			continue
+		}
+		for _, p := range ps {
+			axis(p).Min, axis(p).Max = lo, hi
+		}
+	}
 }
 
 // densityGrid is a log-density grid as a plotter.GridXYZ: row i of the
@@ -234,6 +381,7 @@ func (fw *figureWriter) density(ds string) error {
 		}
 	}
 	side := panelSide(len(ps.cols))
+	var rowLabels []string
 	if len(ps.cols) == 1 && len(ps.rows) >= 2 {
 		// One column of many rows (the usual case: one density per
 		// model) is laid out as a near-square grid, each panel titled.
@@ -252,13 +400,13 @@ func (fw *figureWriter) density(ds string) error {
 		plots = grid
 		side = 2.4 * vg.Inch
 	} else {
-		labelGrid(plots, ps)
+		rowLabels = labelGrid(plots, ps)
 	}
 	bar := newPlot()
 	bar.Add(&plotter.ColorBar{ColorMap: cmap, Vertical: true})
 	bar.HideX()
 	bar.Y.Label.Text = "log density (nats)"
-	png, _, err := fw.save(&figure{plots: plots, panelW: side, panelH: side, strip: bar, stripW: 0.9 * vg.Inch,
+	png, _, err := fw.save(&figure{plots: plots, panelW: side, panelH: side, rowLabels: rowLabels, strip: bar, stripW: 0.9 * vg.Inch,
 		stripMaxH: min(side, 2*vg.Inch), name: fileName("density", ds)})
 	if err != nil {
 		return err
