@@ -129,7 +129,9 @@
 //     values are positive), one line per method × solver through the step
 //     counts, with the 95% confidence band shaded.
 //   - loss: training loss (Run.Curve), mean over seeds with a 95% band, curve
-//     point i at step (i + 1)·CurveEvery, at most 400 points per line.
+//     point i at step (i + 1)·CurveEvery, at most 400 points per line. More
+//     than 8 lines of one loss are split into panels of at most 8 (a
+//     method's lines together), one panel a row with its own legend.
 //   - density: heat maps of a model's log-density. A "density" file is a
 //     G_y × G_x .npy whose row i, column j is log p at the cell centre
 //     (x_j, y_i), x_j = xmin + (j + ½)(xmax − xmin)/G_x and likewise y_i, row
@@ -140,12 +142,19 @@
 //     out): quality against training cost, one figure per dataset, rows the
 //     quality metrics nll, sw2, w2 of the evaluations of a training
 //     (Run.Parent is its key), columns its train_seconds and train_nfe (log
-//     x), one point per trained model (seed), a colour per method and a
+//     x), panels of 4.4 × 4.2 inches with both axes labelled with units,
+//     one point per trained model (seed), a colour per method and a
 //     marker per value of any other axis that varies; on nll panels a
 //     dashed line at the true NLL of the scored points, from nll_true or
 //     else nll − nll_gap, averaged.
 //
-// Figures are small (96 dpi, scatter panels of 1.3–1.7 inches) so a committed
+// Grid figures (samples, trajectories, density) label their rows in a
+// margin of their own, left of the first column's tick labels. Log axes are
+// labelled at the finest of 1..9, 1-2-3-5, 1-2-5, 1-3 or 1 × 10^k giving
+// at most 8 labels (every k-th power over many decades; 1-2-5 linear steps
+// within a factor of about two).
+//
+// Figures are small (96 dpi, scatter panels of 1.3–3 inches) so a committed
 // report stays within a few MB. A file that is missing or malformed skips
 // its panel with a warning; it does not fail the report. Write overwrites
 // the files it produces and leaves any other file in figures/ alone.

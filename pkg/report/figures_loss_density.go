@@ -18,6 +18,9 @@ import (
 
 // lossCurves draws the training loss of dataset ds: one line per group of
 // training runs that differ only in seed, mean over seeds with a 95% band.
+// The flow-matching losses and the CNF's NLL are in separate panels; when
+// either has more than maxPanelSeries lines, each is split (seriesParts)
+// and every panel gets a row and a legend of its own.
 func (fw *figureWriter) lossCurves(ds string) error {
 	var trains []*results.Run
 	for _, r := range filterDataset(fw.b.okRuns(results.KindTrain), ds) {
