@@ -17,6 +17,7 @@ import (
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/recorder"
 
@@ -147,7 +148,9 @@ func (c *textSpy) Size() (vg.Length, vg.Length) { return c.w, c.h }
 
 func (c *textSpy) FillString(f font.Face, pt vg.Point, s string) {
 	e := f.Extents()
-	c.texts = append(c.texts, drawnText{s, pt.X, pt.X + f.Width(s), pt.Y - e.Descent, pt.Y + e.Ascent})
+	// Word hyphens are drawn as U+2010 (hyphenText); the spy records the
+	// label as written.
+	c.texts = append(c.texts, drawnText{strings.ReplaceAll(s, "\u2010", "-"), pt.X, pt.X + f.Width(s), pt.Y - e.Descent, pt.Y + e.Ascent})
 }
 
 // TestGridRowLabelsInTheirMargin draws a sample-style grid and checks
@@ -286,7 +289,8 @@ func TestLossFigureSplit(t *testing.T) {
 			if want := int(math.Round(float64(c.rows) * 4 * 96)); cfg.Height != want {
 				t.Errorf("loss figure %d px high, want %d (%d rows of panels)", cfg.Height, want, c.rows)
 			}
-			svg := readFile(t, filepath.Join(dir, FigureDir, "loss_moons.svg"))
+			// Word hyphens are drawn as U+2010 (hyphenText).
+			svg := strings.ReplaceAll(readFile(t, filepath.Join(dir, FigureDir, "loss_moons.svg")), "\u2010", "-")
 			for _, title := range c.titles {
 				if strings.Count(svg, ">"+title+"<") != 1 {
 					t.Errorf("panel title %q not drawn once", title)
@@ -305,5 +309,34 @@ func TestLossFigureSplit(t *testing.T) {
 				t.Errorf("caption mentions the split: %v, want %v", split, c.rows > 1)
 			}
 		})
+	}
+}
+
+// TestWordHyphens: hyphens inside words are drawn as U+2010, whose glyph
+// Liberation does not kern into a preceding "T" ("OT-CFM" read "OTCFM");
+// minus signs stay ASCII.
+func TestWordHyphens(t *testing.T) {
+	for in, want := range map[string]string{
+		"OT-CFM":              "OT\u2010CFM",
+		"[SF]2M-I":            "[SF]2M\u2010I",
+		"RF 2-rectified":      "RF 2\u2010rectified",
+		"-4":                  "-4",
+		"1e-4":                "1e-4",
+		"x − 1, -x":           "x − 1, -x",
+		"hidden=[64,64]":      "hidden=[64,64]",
+		"train_nfe (network)": "train_nfe (network)",
+	} {
+		if got := wordHyphens(in); got != want {
+			t.Errorf("wordHyphens(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// The handler measures what it draws: the box of a hyphenated label is
+	// that of its U+2010 spelling.
+	h := hyphenText{text.Plain{Fonts: font.DefaultCache}}
+	fnt := font.Font{Typeface: "Liberation", Variant: "Serif", Size: 10}
+	w1, _, _ := h.Box("OT-CFM", fnt)
+	w2, _, _ := h.Plain.Box("OT\u2010CFM", fnt)
+	if w1 != w2 {
+		t.Errorf("Box(OT-CFM) width %v, U+2010 spelling %v", w1, w2)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -22,7 +23,40 @@ func init() {
 	// Labels are plain text: the default LaTeX handler typesets them as
 	// mathematics, which drops spaces and hyphens ("OT-CFM" became
 	// "OTCFM", "VP euler" "VPeuler").
-	plot.DefaultTextHandler = text.Plain{Fonts: font.DefaultCache}
+	plot.DefaultTextHandler = hyphenText{text.Plain{Fonts: font.DefaultCache}}
+}
+
+// hyphenText is the plain handler with word hyphens drawn as U+2010
+// HYPHEN: Liberation's kerning pulls an ASCII hyphen after a "T" under its
+// bar, so "OT-CFM" read as "OTCFM"; U+2010 has the same glyph and no kerning
+// pairs. Minus signs ("-4", "1e-4") keep the ASCII character.
+type hyphenText struct{ text.Plain }
+
+func (h hyphenText) Box(txt string, fnt font.Font) (width, height, depth vg.Length) {
+	return h.Plain.Box(wordHyphens(txt), fnt)
+}
+
+func (h hyphenText) Draw(c vg.Canvas, txt string, sty text.Style, pt vg.Point) {
+	h.Plain.Draw(c, wordHyphens(txt), sty, pt)
+}
+
+// wordHyphens replaces each '-' between a letter, digit or closing bracket
+// and a letter by U+2010.
+func wordHyphens(s string) string {
+	if !strings.Contains(s, "-") {
+		return s
+	}
+	r := []rune(s)
+	for i := 1; i+1 < len(r); i++ {
+		if r[i] != '-' {
+			continue
+		}
+		prev, next := r[i-1], r[i+1]
+		if (unicode.IsLetter(prev) || unicode.IsDigit(prev) || strings.ContainsRune(")]", prev)) && unicode.IsLetter(next) {
+			r[i] = '\u2010'
+		}
+	}
+	return string(r)
 }
 
 // metricUnits names the unit of each metric's first word, for axis labels.
