@@ -70,3 +70,83 @@ func sqMin2(a, b float64, y0, y1, v []float64) (u1, u2 float64, j1 int) {
 	u1, u2, j1 = st.reduce()
 	return sqMin2Go(a, b, y0[n8:], y1[n8:], v[n8:], n8, u1, u2, j1)
 }
+
+// min2Lanes folds r[j] − v[j] into the lane state st (len(r) a positive
+// multiple of 8), with the AVX2 kernel where the CPU has it.
+func min2Lanes(r, v []float64, st *min2State) {
+	if haveAVX2 {
+		min2SubAVX2(&r[0], &v[0], len(r), st)
+		return
+	}
+	min2LanesGo(r, v, st)
+}
+
+// sqMin2Lanes is min2Lanes on the squared-distance row of the point (a, b).
+func sqMin2Lanes(a, b float64, y0, y1, v []float64, st *min2State) {
+	if haveAVX2 {
+		sqMin2AVX2(a, b, &y0[0], &y1[0], &v[0], len(v), st)
+		return
+	}
+	sqMin2LanesGo(a, b, y0, y1, v, st)
+}
+
+// dijkPassAVX2 runs dijkPassGo over columns 0..n−1 (n a positive multiple
+// of 4), continuing the lane state st.
+//
+//go:noescape
+func dijkPassAVX2(r, v, pen, fpen, d *float64, pred *int, n int, st *dijkState)
+
+// dijkPass runs dijkPassGo over all columns of r with the AVX2 kernel where
+// the CPU has it.
+func dijkPass(r, v, pen, fpen, d []float64, pred []int, st *dijkState) {
+	n := len(r)
+	v, pen, fpen, d, pred = v[:n], pen[:n], fpen[:n], d[:n], pred[:n]
+	n4 := n &^ 3
+	if haveAVX2 && n4 > 0 {
+		dijkPassAVX2(&r[0], &v[0], &pen[0], &fpen[0], &d[0], &pred[0], n4, st)
+	} else {
+		n4 = 0
+	}
+	dijkPassGo(r[n4:], v[n4:], pen[n4:], fpen[n4:], d[n4:], pred[n4:], n4, st)
+}
+
+// blockBoundsAVX2 runs blockBoundsGo over blocks 0..n−1 (n a positive
+// multiple of 4); p holds a, b, x2, boundSlack and the absolute-value mask.
+//
+//go:noescape
+func blockBoundsAVX2(lo0, hi0, lo1, hi1, minw, lb *float64, n int, p *[5]float64)
+
+// blockBounds writes the block bounds of the point (a, b) into lb (see
+// blockBoundsGo).
+func blockBounds(bk *blocks, a, b, x2 float64, lb []float64) {
+	n4 := len(lb) &^ 3
+	if haveAVX2 && n4 > 0 {
+		p := [5]float64{a, b, x2, boundSlack, absMask}
+		blockBoundsAVX2(&bk.bx[0][0], &bk.bx[1][0], &bk.bx[2][0], &bk.bx[3][0], &bk.minw[0], &lb[0], n4, &p)
+		if n4 == len(lb) {
+			return
+		}
+	} else {
+		n4 = 0
+	}
+	bx := [4][]float64{bk.bx[0][n4:], bk.bx[1][n4:], bk.bx[2][n4:], bk.bx[3][n4:]}
+	blockBoundsGo(&bx, bk.minw[n4:], a, b, x2, lb[n4:])
+}
+
+// absMask has the bits of the absolute-value mask 0x7fff…f.
+var absMask = math.Float64frombits(1<<63 - 1)
+
+// min2ReduceAVX2 is min2State.reduce for a state whose eight lanes all saw
+// an entry.
+//
+//go:noescape
+func min2ReduceAVX2(st *min2State) (u1, u2 float64, j1 int)
+
+// reduceLanes is st.reduce (all eight lanes having seen an entry), with
+// the AVX2 kernel where the CPU has it.
+func reduceLanes(st *min2State) (u1, u2 float64, j1 int) {
+	if haveAVX2 {
+		return min2ReduceAVX2(st)
+	}
+	return st.reduce()
+}

@@ -149,3 +149,149 @@ sqmloop:
 	VMOVDQU Y7, 224(DX)
 	VZEROUPPER
 	RET
+
+// func dijkPassAVX2(r, v, pen, fpen, d *float64, pred *int, n int, st *dijkState)
+//
+// dijkPassGo over columns 0..n−1 (n a positive multiple of 4), four lanes.
+// State layout (bytes): shift 0, floor 8, row 16, m 32, mf 64, idx 96,
+// fidx 128, jv 160, step 192.
+TEXT ·dijkPassAVX2(SB), NOSPLIT, $0-64
+	MOVQ r+0(FP), SI
+	MOVQ v+8(FP), DI
+	MOVQ pen+16(FP), R8
+	MOVQ fpen+24(FP), R11
+	MOVQ d+32(FP), R9
+	MOVQ pred+40(FP), R10
+	MOVQ n+48(FP), CX
+	MOVQ st+56(FP), DX
+
+	VBROADCASTSD 0(DX), Y15  // shift
+	VBROADCASTSD 8(DX), Y14  // floor
+	VPBROADCASTQ 16(DX), Y13 // row
+	VMOVUPD      32(DX), Y0  // m
+	VMOVUPD      64(DX), Y1  // mf
+	VMOVDQU      96(DX), Y2  // idx
+	VMOVDQU      128(DX), Y3 // fidx
+	VMOVDQU      160(DX), Y4 // jv
+	VMOVDQU      192(DX), Y5 // step
+
+	XORQ AX, AX
+
+dloop:
+	VMOVUPD   (SI)(AX*8), Y6
+	VSUBPD    (DI)(AX*8), Y6, Y6  // r − v
+	VSUBPD    Y15, Y6, Y6         // − shift
+	VMAXPD    Y14, Y6, Y6         // max(h, floor)
+	VADDPD    (R8)(AX*8), Y6, Y6  // + pen
+	VMOVUPD   (R9)(AX*8), Y7      // d
+	VCMPPD    $1, Y7, Y6, Y8      // h < d
+	VBLENDVPD Y8, Y6, Y7, Y7      // d ← h where h < d
+	VMOVUPD   Y7, (R9)(AX*8)
+	VMOVDQU   (R10)(AX*8), Y9
+	VBLENDVPD Y8, Y13, Y9, Y9     // pred ← row where h < d
+	VMOVDQU   Y9, (R10)(AX*8)
+	VCMPPD    $1, Y0, Y7, Y8      // d < m
+	VBLENDVPD Y8, Y7, Y0, Y0
+	VBLENDVPD Y8, Y4, Y2, Y2
+	VADDPD    (R11)(AX*8), Y7, Y10 // d + fpen
+	VCMPPD    $1, Y1, Y10, Y8
+	VBLENDVPD Y8, Y10, Y1, Y1
+	VBLENDVPD Y8, Y4, Y3, Y3
+	VPADDQ    Y5, Y4, Y4
+	ADDQ      $4, AX
+	CMPQ      AX, CX
+	JLT       dloop
+
+	VMOVUPD Y0, 32(DX)
+	VMOVUPD Y1, 64(DX)
+	VMOVDQU Y2, 96(DX)
+	VMOVDQU Y3, 128(DX)
+	VMOVDQU Y4, 160(DX)
+	VZEROUPPER
+	RET
+
+// func blockBoundsAVX2(lo0, hi0, lo1, hi1, minw, lb *float64, n int, p *[5]float64)
+//
+// blockBoundsGo over blocks 0..n−1 (n a positive multiple of 4); p holds a,
+// b, x2, boundSlack and the bits of the absolute-value mask.
+TEXT ·blockBoundsAVX2(SB), NOSPLIT, $0-64
+	MOVQ lo0+0(FP), SI
+	MOVQ hi0+8(FP), DI
+	MOVQ lo1+16(FP), R8
+	MOVQ hi1+24(FP), R9
+	MOVQ minw+32(FP), R10
+	MOVQ lb+40(FP), R11
+	MOVQ n+48(FP), CX
+	MOVQ p+56(FP), DX
+
+	VBROADCASTSD 0(DX), Y0  // a
+	VBROADCASTSD 8(DX), Y1  // b
+	VBROADCASTSD 16(DX), Y2 // x2
+	VBROADCASTSD 24(DX), Y3 // slack
+	VBROADCASTSD 32(DX), Y4 // abs mask
+
+	XORQ AX, AX
+
+bloop:
+	VMULPD  (SI)(AX*8), Y0, Y5
+	VMULPD  (DI)(AX*8), Y0, Y6
+	VMAXPD  Y6, Y5, Y5
+	VMULPD  (R8)(AX*8), Y1, Y6
+	VMULPD  (R9)(AX*8), Y1, Y7
+	VMAXPD  Y7, Y6, Y6
+	VADDPD  Y6, Y5, Y5
+	VADDPD  Y5, Y5, Y5
+	VMOVUPD (R10)(AX*8), Y6
+	VADDPD  Y6, Y2, Y7            // x2 + minw
+	VSUBPD  Y5, Y7, Y7
+	VANDPD  Y4, Y6, Y6
+	VMULPD  Y3, Y6, Y6
+	VSUBPD  Y6, Y7, Y7
+	VMOVUPD Y7, (R11)(AX*8)
+	ADDQ    $4, AX
+	CMPQ    AX, CX
+	JLT     bloop
+	VZEROUPPER
+	RET
+
+// COMBINE merges the lane set b into a: per lane, the smaller first value
+// (ties: the lower index) with its index, and as second value the smallest
+// of both second values and the other first value. Y6–Y9 are scratch.
+#define COMBINE(a1, a2, ai, b1, b2, bi) \
+	VCMPPD    $1, a1, b1, Y6 \
+	VCMPPD    $0, a1, b1, Y7 \
+	VPCMPGTQ  bi, ai, Y8     \
+	VANDPD    Y8, Y7, Y7     \
+	VORPD     Y7, Y6, Y6     \
+	VBLENDVPD Y6, a1, b1, Y9 \
+	VBLENDVPD Y6, b1, a1, a1 \
+	VBLENDVPD Y6, bi, ai, ai \
+	VMINPD    b2, a2, a2     \
+	VMINPD    Y9, a2, a2
+
+// func min2ReduceAVX2(st *min2State) (u1, u2 float64, j1 int)
+//
+// min2State.reduce for states whose eight lanes all saw an entry.
+TEXT ·min2ReduceAVX2(SB), NOSPLIT, $0-32
+	MOVQ st+0(FP), DX
+	VMOVUPD 0(DX), Y0
+	VMOVUPD 32(DX), Y3
+	VMOVUPD 64(DX), Y1
+	VMOVUPD 96(DX), Y4
+	VMOVDQU 128(DX), Y2
+	VMOVDQU 160(DX), Y5
+	COMBINE(Y0, Y1, Y2, Y3, Y4, Y5)
+	VPERM2F128 $1, Y0, Y0, Y3
+	VPERM2F128 $1, Y1, Y1, Y4
+	VPERM2F128 $1, Y2, Y2, Y5
+	COMBINE(Y0, Y1, Y2, Y3, Y4, Y5)
+	VPERMILPD $5, Y0, Y3
+	VPERMILPD $5, Y1, Y4
+	VPERMILPD $5, Y2, Y5
+	COMBINE(Y0, Y1, Y2, Y3, Y4, Y5)
+	VMOVSD X0, u1+8(FP)
+	VMOVSD X1, u2+16(FP)
+	VMOVQ  X2, AX
+	MOVQ   AX, j1+24(FP)
+	VZEROUPPER
+	RET

@@ -23,3 +23,26 @@ func sqDist2(dst []float64, a, b float64, y0, y1 []float64) {
 func sqMin2(a, b float64, y0, y1, v []float64) (u1, u2 float64, j1 int) {
 	return sqMin2Go(a, b, y0, y1, v, 0, math.Inf(1), math.Inf(1), -1)
 }
+
+// min2Lanes folds r[j] − v[j] into the lane state st (len(r) a positive
+// multiple of 8).
+func min2Lanes(r, v []float64, st *min2State) { min2LanesGo(r, v, st) }
+
+// sqMin2Lanes is min2Lanes on the squared-distance row of the point (a, b).
+func sqMin2Lanes(a, b float64, y0, y1, v []float64, st *min2State) {
+	sqMin2LanesGo(a, b, y0, y1, v, st)
+}
+
+// dijkPass runs dijkPassGo over all columns of r.
+func dijkPass(r, v, pen, fpen, d []float64, pred []int, st *dijkState) {
+	dijkPassGo(r, v, pen, fpen, d, pred, 0, st)
+}
+
+// blockBounds writes the block bounds of the point (a, b) into lb (see
+// blockBoundsGo).
+func blockBounds(bk *blocks, a, b, x2 float64, lb []float64) {
+	blockBoundsGo(&bk.bx, bk.minw, a, b, x2, lb)
+}
+
+// reduceLanes is st.reduce.
+func reduceLanes(st *min2State) (u1, u2 float64, j1 int) { return st.reduce() }

@@ -100,3 +100,28 @@ func TestSqMin2MatchesScalar(t *testing.T) {
 		}
 	}
 }
+
+// TestReduceLanesMatchesScalar: the vector lane merge equals the scalar
+// one bit for bit, on states with ties between lanes (equal first values
+// at different indices, repeated values).
+func TestReduceLanesMatchesScalar(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for trial := 0; trial < 2000; trial++ {
+		st := min2Start
+		for l := 0; l < 8; l++ {
+			if trial%2 == 0 {
+				st.m1[l] = float64(rng.IntN(3))
+				st.m2[l] = st.m1[l] + float64(rng.IntN(2))
+			} else {
+				st.m1[l] = rng.NormFloat64()
+				st.m2[l] = st.m1[l] + rng.ExpFloat64()
+			}
+			st.idx[l] = int64(l + 8*rng.IntN(50))
+		}
+		u1, u2, j1 := reduceLanes(&st)
+		w1, w2, k1 := st.reduce()
+		if math.Float64bits(u1) != math.Float64bits(w1) || math.Float64bits(u2) != math.Float64bits(w2) || j1 != k1 {
+			t.Fatalf("trial %d: reduceLanes (%v, %v, %d), reduce (%v, %v, %d)", trial, u1, u2, j1, w1, w2, k1)
+		}
+	}
+}
