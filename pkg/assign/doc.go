@@ -19,9 +19,10 @@
 //     its price by w2 − w1 + ε, evicting the previous owner. Each phase ends
 //     with every row assigned and ε-complementary slackness (every row's
 //     column within ε of its row minimum). ε starts at span/64, shrinks by
-//     8 per phase down to 1e-7·span, where span = max C − min C (for point
-//     clouds the squared diagonal of their bounding box, an upper bound);
-//     between phases only rows that violate the new ε are unassigned.
+//     8 per phase down to min(1e-4, 25/n²)·span, where span = max C − min C
+//     (for point clouds the squared diagonal of their bounding box, an
+//     upper bound); between phases only rows that violate the new ε are
+//     unassigned.
 //  2. Exactness: rows whose column is not exactly row-minimal are unassigned.
 //     The rest satisfy exact complementary slackness, the invariant of the
 //     shortest augmenting path method of Jonker and Volgenant (1987, "A

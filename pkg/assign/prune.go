@@ -52,6 +52,7 @@ type blocks struct {
 	lb    []float64    // per block: the bounds of the current row
 	y2max float64
 	keys  []sortKey
+	args  pruneArgs // the kernel's arguments (amd64), set up by build
 }
 
 type sortKey struct {
@@ -93,10 +94,13 @@ func (bk *blocks) build(y0, y1 []float64) {
 	bk.nb = nb
 	bk.perm, bk.pos = growI(bk.perm, n), growI(bk.pos, n)
 	bk.qy0, bk.qy1, bk.qy2, bk.qv = grow(bk.qy0, n), grow(bk.qy1, n), grow(bk.qy2, n), grow(bk.qv, n)
+	nb4 := (nb + 3) &^ 3 // the kernel reads whole groups of 4 blocks
 	for k := range bk.bx {
-		bk.bx[k] = grow(bk.bx[k], nb)
+		bk.bx[k] = grow(bk.bx[k], nb4)
+		clear(bk.bx[k][nb:])
 	}
-	bk.minw, bk.lb = grow(bk.minw, nb), grow(bk.lb, nb)
+	bk.minw, bk.lb = grow(bk.minw, nb4), grow(bk.lb, nb4)
+	clear(bk.minw[nb:])
 	if cap(bk.keys) < n {
 		bk.keys = make([]sortKey, n)
 	}
@@ -130,6 +134,7 @@ func (bk *blocks) build(y0, y1 []float64) {
 		bk.on = false
 		return
 	}
+	defer bk.setArgs()
 	for b := 0; b < nb; b++ {
 		lo, hi := b*blockSize, (b+1)*blockSize
 		bk.bx[0][b], bk.bx[1][b] = slices.Min(bk.qy0[lo:hi]), slices.Max(bk.qy0[lo:hi])
@@ -172,11 +177,29 @@ func (bk *blocks) reduced(a, b float64, j int) float64 {
 func (bk *blocks) min2Pruned(a, b, t float64) (u1, u2 float64, j1 int, ok bool) {
 	x2 := a*a + b*b
 	nb := bk.nb
+	thr := t + boundSlack*(x2+bk.y2max+math.Abs(t))
+	u1, u2, j1, nscan := prunedLanes(bk, a, b, x2, thr)
+	if nscan > 0 { // every lane saw an entry (blocks hold 16)
+		j1 = bk.perm[j1]
+	} else {
+		u1, u2, j1 = math.Inf(1), math.Inf(1), -1
+	}
+	for q := nb * blockSize; q < len(bk.perm); q++ {
+		da := a - bk.qy0[q]
+		db := b - bk.qy1[q]
+		u1, u2, j1 = min2Step((da*da+db*db)-bk.qv[q], bk.perm[q], u1, u2, j1)
+	}
+	return u1, u2, j1, u1 < u2
+}
+
+// prunedLanesGo is the pruned scan of min2Pruned up to the lane merge:
+// the bounds of all blocks, then the lane scan of every block whose bound
+// is at most thr. prunedMin2AVX2 does the same in one call.
+func prunedLanesGo(bk *blocks, a, b, x2, thr float64) (u1, u2 float64, j1, nscan int) {
+	nb := bk.nb
 	lb := bk.lb[:nb]
 	blockBounds(bk, a, b, x2, lb)
-	thr := t + boundSlack*(x2+bk.y2max+math.Abs(t))
 	st := min2Start
-	scanned := false
 	for c := 0; c < nb; {
 		if lb[c] > thr {
 			c++
@@ -191,20 +214,14 @@ func (bk *blocks) min2Pruned(a, b, t float64) (u1, u2 float64, j1 int, ok bool) 
 			st.jv[l] = int64(lo + l)
 		}
 		sqMin2Lanes(a, b, bk.qy0[lo:hi], bk.qy1[lo:hi], bk.qv[lo:hi], &st)
-		scanned = true
+		nscan += e - c
 		c = e
 	}
-	u1, u2, j1 = math.Inf(1), math.Inf(1), -1
-	if scanned { // every lane saw an entry (blocks hold 16)
-		u1, u2, j1 = reduceLanes(&st)
-		j1 = bk.perm[j1]
+	if nscan == 0 {
+		return math.Inf(1), math.Inf(1), -1, 0
 	}
-	for q := nb * blockSize; q < len(bk.perm); q++ {
-		da := a - bk.qy0[q]
-		db := b - bk.qy1[q]
-		u1, u2, j1 = min2Step((da*da+db*db)-bk.qv[q], bk.perm[q], u1, u2, j1)
-	}
-	return u1, u2, j1, u1 < u2
+	u1, u2, j1 = reduceLanes(&st)
+	return u1, u2, j1, nscan
 }
 
 // blockBoundsGo writes the bound of each block for the point (a, b) with
@@ -217,5 +234,3 @@ func blockBoundsGo(bx *[4][]float64, minw []float64, a, b, x2 float64, lb []floa
 		lb[c] = ((x2 + minw[c]) - (s + s)) - boundSlack*math.Abs(minw[c])
 	}
 }
-
-var dbgEntries, dbgRuns, dbgCalls int

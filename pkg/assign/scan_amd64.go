@@ -150,3 +150,51 @@ func reduceLanes(st *min2State) (u1, u2 float64, j1 int) {
 	}
 	return st.reduce()
 }
+
+// pruneArgs are the inputs and outputs of prunedMin2AVX2 (its layout is
+// fixed by the assembly; TestPruneArgsLayout checks it).
+type pruneArgs struct {
+	qy0, qy1, qv             *float64
+	lo0, hi0, lo1, hi1, minw *float64
+	nb                       int64
+	a, b                     float64
+	nscan                    int64 // out: blocks scanned
+	x2, slack, abs, thr      [4]float64
+	lanes0, lanes1, step     [4]int64
+	u1, u2                   float64 // out
+	j1                       int64   // out: internal position
+	inf                      float64
+}
+
+//go:noescape
+func prunedMin2AVX2(p *pruneArgs)
+
+// setArgs fills the arguments of prunedMin2AVX2 that stay fixed during a
+// solve.
+func (bk *blocks) setArgs() {
+	bk.args = pruneArgs{
+		qy0: &bk.qy0[0], qy1: &bk.qy1[0], qv: &bk.qv[0],
+		lo0: &bk.bx[0][0], hi0: &bk.bx[1][0], lo1: &bk.bx[2][0], hi1: &bk.bx[3][0], minw: &bk.minw[0],
+		nb:     int64(bk.nb),
+		slack:  [4]float64{boundSlack, boundSlack, boundSlack, boundSlack},
+		abs:    [4]float64{absMask, absMask, absMask, absMask},
+		lanes0: [4]int64{0, 1, 2, 3}, lanes1: [4]int64{4, 5, 6, 7}, step: [4]int64{8, 8, 8, 8},
+		inf: math.Inf(1),
+	}
+}
+
+// prunedLanes scans the blocks of bk whose bound for the point (a, b) is at
+// most thr and merges the lanes; nscan is the number of blocks scanned
+// (the result is meaningful only when nscan > 0). j1 is an internal
+// position.
+func prunedLanes(bk *blocks, a, b, x2, thr float64) (u1, u2 float64, j1, nscan int) {
+	if !haveAVX2 {
+		return prunedLanesGo(bk, a, b, x2, thr)
+	}
+	p := &bk.args
+	p.a, p.b = a, b
+	p.x2 = [4]float64{x2, x2, x2, x2}
+	p.thr = [4]float64{thr, thr, thr, thr}
+	prunedMin2AVX2(p)
+	return p.u1, p.u2, int(p.j1), int(p.nscan)
+}

@@ -295,3 +295,130 @@ TEXT ·min2ReduceAVX2(SB), NOSPLIT, $0-32
 	MOVQ   AX, j1+24(FP)
 	VZEROUPPER
 	RET
+
+// SQMIN8(off) folds the 8 entries at byte offset off from (SI, BX, DI)
+// (y0, y1, v at the current block) into the lane state Y0–Y7 as the loop
+// of sqMin2AVX2 does, then advances jv by 8 (the step vector at 288(DX)).
+#define SQMIN8(off) \
+	VMOVUPD   off(SI), Y9           \
+	VSUBPD    Y9, Y14, Y9           \
+	VMULPD    Y9, Y9, Y9            \
+	VMOVUPD   off(BX), Y10          \
+	VSUBPD    Y10, Y15, Y10         \
+	VMULPD    Y10, Y10, Y10         \
+	VADDPD    Y10, Y9, Y9           \
+	VSUBPD    off(DI), Y9, Y9       \
+	MIN2LANES(Y9, Y0, Y1, Y2, Y6, Y10, Y11) \
+	VMOVUPD   off+32(SI), Y12       \
+	VSUBPD    Y12, Y14, Y12         \
+	VMULPD    Y12, Y12, Y12         \
+	VMOVUPD   off+32(BX), Y13       \
+	VSUBPD    Y13, Y15, Y13         \
+	VMULPD    Y13, Y13, Y13         \
+	VADDPD    Y13, Y12, Y12         \
+	VSUBPD    off+32(DI), Y12, Y12  \
+	MIN2LANES(Y12, Y3, Y4, Y5, Y7, Y13, Y11) \
+	VPADDQ    288(DX), Y6, Y6       \
+	VPADDQ    288(DX), Y7, Y7
+
+// func prunedMin2AVX2(p *pruneArgs)
+//
+// The pruned scan of blocks.min2Pruned in one call: for each group of four
+// blocks the bounds of blockBoundsGo, then a scan (the operations of
+// sqMin2AVX2) of every block c < nb whose bound is ≤ thr, then the lane
+// merge of min2ReduceAVX2. pruneArgs layout (bytes): qy0 0, qy1 8, qv 16,
+// lo0 24, hi0 32, lo1 40, hi1 48, minw 56, nb 64, a 72, b 80, nscan 88,
+// x2 96, slack 128, abs 160, thr 192, lanes0 224, lanes1 256, step 288,
+// u1 320, u2 328, j1 336, inf 344. Block arrays hold a multiple of 4 entries.
+TEXT ·prunedMin2AVX2(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), DX
+	VBROADCASTSD 72(DX), Y14 // a
+	VBROADCASTSD 80(DX), Y15 // b
+	VBROADCASTSD 344(DX), Y0 // +Inf
+	VMOVUPD      Y0, Y3
+	VMOVUPD      Y0, Y1
+	VMOVUPD      Y0, Y4
+	VPXOR        Y2, Y2, Y2
+	VPXOR        Y5, Y5, Y5
+	XORQ         R10, R10 // blocks scanned
+	XORQ         R8, R8   // group start c
+
+group:
+	CMPQ    R8, 64(DX)
+	JGE     done
+	MOVQ    24(DX), R9
+	VMULPD  (R9)(R8*8), Y14, Y9
+	MOVQ    32(DX), R9
+	VMULPD  (R9)(R8*8), Y14, Y10
+	VMAXPD  Y10, Y9, Y9
+	MOVQ    40(DX), R9
+	VMULPD  (R9)(R8*8), Y15, Y10
+	MOVQ    48(DX), R9
+	VMULPD  (R9)(R8*8), Y15, Y11
+	VMAXPD  Y11, Y10, Y10
+	VADDPD  Y10, Y9, Y9
+	VADDPD  Y9, Y9, Y9
+	MOVQ    56(DX), R9
+	VMOVUPD (R9)(R8*8), Y10
+	VADDPD  96(DX), Y10, Y11   // x2 + minw
+	VSUBPD  Y9, Y11, Y11
+	VANDPD  160(DX), Y10, Y10
+	VMULPD  128(DX), Y10, Y10
+	VSUBPD  Y10, Y11, Y11      // bound
+	VCMPPD  $2, 192(DX), Y11, Y11 // bound ≤ thr
+	VMOVMSKPD Y11, R12
+	MOVQ    64(DX), R13
+	SUBQ    R8, R13            // blocks left
+	CMPQ    R13, $4
+	JGE     blocks
+	MOVQ    $1, R11
+	MOVQ    R13, CX
+	SHLQ    CX, R11
+	DECQ    R11
+	ANDQ    R11, R12
+
+blocks:
+	TESTQ   R12, R12
+	JZ      nextgroup
+	BSFQ    R12, R13
+	LEAQ    -1(R12), R11
+	ANDQ    R11, R12
+	ADDQ    R8, R13            // block index
+	INCQ    R10
+	SHLQ    $4, R13            // first entry (blockSize 16)
+	MOVQ    R13, X9
+	VPBROADCASTQ X9, Y9
+	VPADDQ  224(DX), Y9, Y6    // jv A
+	VPADDQ  256(DX), Y9, Y7    // jv B
+	SHLQ    $3, R13            // byte offset
+	MOVQ    0(DX), SI
+	ADDQ    R13, SI
+	MOVQ    8(DX), BX
+	ADDQ    R13, BX
+	MOVQ    16(DX), DI
+	ADDQ    R13, DI
+	SQMIN8(0)
+	SQMIN8(64)
+	JMP     blocks
+
+nextgroup:
+	ADDQ    $4, R8
+	JMP     group
+
+done:
+	MOVQ    R10, 88(DX)
+	COMBINE(Y0, Y1, Y2, Y3, Y4, Y5)
+	VPERM2F128 $1, Y0, Y0, Y3
+	VPERM2F128 $1, Y1, Y1, Y4
+	VPERM2F128 $1, Y2, Y2, Y5
+	COMBINE(Y0, Y1, Y2, Y3, Y4, Y5)
+	VPERMILPD $5, Y0, Y3
+	VPERMILPD $5, Y1, Y4
+	VPERMILPD $5, Y2, Y5
+	COMBINE(Y0, Y1, Y2, Y3, Y4, Y5)
+	VMOVSD X0, 320(DX)
+	VMOVSD X1, 328(DX)
+	VMOVQ  X2, AX
+	MOVQ   AX, 336(DX)
+	VZEROUPPER
+	RET

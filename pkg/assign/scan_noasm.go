@@ -46,3 +46,14 @@ func blockBounds(bk *blocks, a, b, x2 float64, lb []float64) {
 
 // reduceLanes is st.reduce.
 func reduceLanes(st *min2State) (u1, u2 float64, j1 int) { return st.reduce() }
+
+// prunedLanes scans the blocks of bk whose bound for the point (a, b) is at
+// most thr and merges the lanes (see prunedLanesGo).
+func prunedLanes(bk *blocks, a, b, x2, thr float64) (u1, u2 float64, j1, nscan int) {
+	return prunedLanesGo(bk, a, b, x2, thr)
+}
+
+// pruneArgs is empty: this build has no kernel to pass arguments to.
+type pruneArgs struct{}
+
+func (bk *blocks) setArgs() {}
