@@ -459,7 +459,7 @@ func (s *Solver) solve(dst []int, n int) float64 {
 	for i := 0; i < n; i++ {
 		j := s.x[i]
 		dst[i] = j
-		total += s.row(i)[j]
+		total += s.cost(i, j)
 	}
 	return total
 }
