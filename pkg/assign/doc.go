@@ -22,7 +22,11 @@
 //     8 per phase down to min(1e-4, 25/n²)·span, where span = max C − min C
 //     (for point clouds the squared diagonal of their bounding box, an
 //     upper bound); between phases only rows that violate the new ε are
-//     unassigned.
+//     unassigned. For 2-D point clouds (n ≥ 64) the prices start from the
+//     optimal transport between the Gaussians with the clouds' means and
+//     covariances (an affine map, whose dual potential is a quadratic
+//     function of y; see affinePrices) and ε from span/512: the first
+//     phases would mostly buy that bulk shift and scaling with bids.
 //  2. Exactness: rows whose column is not exactly row-minimal are unassigned.
 //     The rest satisfy exact complementary slackness, the invariant of the
 //     shortest augmenting path method of Jonker and Volgenant (1987, "A

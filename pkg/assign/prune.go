@@ -234,3 +234,17 @@ func blockBoundsGo(bx *[4][]float64, minw []float64, a, b, x2 float64, lb []floa
 		lb[c] = ((x2 + minw[c]) - (s + s)) - boundSlack*math.Abs(minw[c])
 	}
 }
+
+// initPrice sets the price of column j before a solve's first bid.
+func (bk *blocks) initPrice(j int, p float64) { bk.qv[bk.pos[j]] = p }
+
+// resetMinw recomputes every block's min (|y|² − v) from the prices.
+func (bk *blocks) resetMinw() {
+	for b := 0; b < bk.nb; b++ {
+		m := math.Inf(1)
+		for k := b * blockSize; k < (b+1)*blockSize; k++ {
+			m = min(m, bk.qy2[k]-bk.qv[k])
+		}
+		bk.minw[b] = m
+	}
+}
