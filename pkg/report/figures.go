@@ -431,11 +431,11 @@ func legendWidth(names []string) vg.Length {
 }
 
 // panelSide sizes the square panels of a grid with cols columns: about
-// 11 inches in all (a page width at 96 dpi), each panel 1.3 to 3 inches
-// (a grid of one or two columns is not shrunk to thumbnails).
+// 11 inches in all (a page width at 96 dpi), each panel 1.3 to 4.2 inches
+// (a grid of one or two columns gets panels of over 400 px at 96 dpi).
 func panelSide(cols int) vg.Length {
 	side := 11 * vg.Inch / vg.Length(max(cols, 1))
-	return min(max(side, 1.3*vg.Inch), 3*vg.Inch)
+	return min(max(side, 1.3*vg.Inch), 4.2*vg.Inch)
 }
 
 // xy2 takes the first two columns of every stride-th row of a rows×cols

@@ -340,3 +340,19 @@ func TestWordHyphens(t *testing.T) {
 		t.Errorf("Box(OT-CFM) width %v, U+2010 spelling %v", w1, w2)
 	}
 }
+
+// TestPanelSide: grids of one to two columns get panels of at least 400 px
+// at 96 dpi; wide grids shrink to fit about 11 inches, never below 1.3 in.
+func TestPanelSide(t *testing.T) {
+	px := func(l vg.Length) float64 { return float64(l/vg.Inch) * 96 }
+	for cols := 1; cols <= 2; cols++ {
+		if p := px(panelSide(cols)); p < 400 {
+			t.Errorf("panelSide(%d) = %.0f px, want ≥ 400", cols, p)
+		}
+	}
+	for cols := 3; cols <= 12; cols++ {
+		if w := float64(cols) * float64(panelSide(cols)/vg.Inch); w > 11.01 && panelSide(cols) > 1.3*vg.Inch {
+			t.Errorf("%d columns: %.2f in wide", cols, w)
+		}
+	}
+}
