@@ -271,6 +271,9 @@ func newPlot() *plot.Plot {
 	p.X.Tick.Label.Font.Size = vg.Points(8)
 	p.Y.Tick.Label.Font.Size = vg.Points(8)
 	p.Legend.TextStyle.Font.Size = small
+	// Linear axes label 1-2-5 steps written short ("7.5", not "7.50");
+	// log axes and training-step axes set their own markers.
+	p.X.Tick.Marker, p.Y.Tick.Marker = linearTicks{}, linearTicks{}
 	return p
 }
 
