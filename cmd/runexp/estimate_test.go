@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 
@@ -36,5 +37,34 @@ func TestEstimateCouplingsAndScore(t *testing.T) {
 	cls, _ = train(experiment.Method{Kind: "sf2m", Sigma: 1, Coupling: "ot"})
 	if cls != "flow + score training with ot coupling" {
 		t.Errorf("[SF]2M-Exact: class %q", cls)
+	}
+}
+
+// TestBusyCores: the measured busy share lies within [0, cores] and rises
+// while this test keeps a core spinning.
+func TestBusyCores(t *testing.T) {
+	idle, ok := busyCores()
+	if !ok {
+		t.Skip("/proc/stat not readable on this platform")
+	}
+	if idle < 0 || idle > float64(runtime.NumCPU())+0.01 {
+		t.Fatalf("busyCores = %v outside [0, %d]", idle, runtime.NumCPU())
+	}
+	stop := make(chan struct{})
+	go func() {
+		x := 0
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				x++
+			}
+		}
+	}()
+	spin, _ := busyCores()
+	close(stop)
+	if spin < 0.5 {
+		t.Errorf("busyCores = %v while a goroutine spins on one core (%v before), want ≥ 0.5", spin, idle)
 	}
 }
