@@ -337,7 +337,7 @@ func (f *figure) render(c vg.CanvasSizer) {
 	dc := draw.New(c)
 	tiles := draw.Tiles{
 		Rows: len(f.plots), Cols: len(f.plots[0]),
-		PadX: vg.Millimeter, PadY: vg.Millimeter,
+		PadX: vg.Millimeter, PadY: 5 * vg.Millimeter, // room between a panel's x label and the title below
 		PadTop: 3 * vg.Millimeter, PadBottom: vg.Millimeter, PadLeft: vg.Millimeter, PadRight: 2 * vg.Millimeter,
 	}
 	lw := f.labelW()

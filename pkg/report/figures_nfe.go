@@ -72,6 +72,7 @@ var metricUnits = map[string]string{
 	"loss":         "squared data units",
 	"nfe":          "evaluations per sample",
 	"energy":       "squared data units",
+	"path":         "squared data units", // path_energy
 }
 
 // metricAxisLabel is a metric's name with its unit, for a y axis.
