@@ -36,6 +36,9 @@ func (stepTicks) Ticks(lo, hi float64) []plot.Tick {
 // plainly between 0.001 and 99999, else as "2e6" or "5e-4".
 func tickLabel(v float64) string {
 	v, _ = strconv.ParseFloat(strconv.FormatFloat(v, 'g', 6, 64), 64)
+	if v == 0 {
+		v = 0 // −0 (a rounded multiple of the step just below zero) reads "0"
+	}
 	if a := math.Abs(v); v == 0 || a >= 1e-3 && a < 1e5 {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	}

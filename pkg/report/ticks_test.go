@@ -95,3 +95,16 @@ func TestLinearTicks(t *testing.T) {
 		}
 	}
 }
+
+// TestNoNegativeZeroLabel: a tick at −0 (a multiple of the step rounded
+// just below zero, as on an MMD axis starting slightly below 0) reads "0".
+func TestNoNegativeZeroLabel(t *testing.T) {
+	if got := tickLabel(math.Copysign(0, -1)); got != "0" {
+		t.Errorf("tickLabel(−0) = %q, want \"0\"", got)
+	}
+	for _, tk := range (linearTicks{}).Ticks(-0.15, 3.1) {
+		if tk.Label == "-0" {
+			t.Errorf("linearTicks(-0.15, 3.1) labels a tick %q", tk.Label)
+		}
+	}
+}
